@@ -1,0 +1,2 @@
+export * from './access-log-event';
+export * from './usage-header';

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import {
+  adminArea,
+  analyticsArea,
+  controlPlaneHttpArea,
+  countersArea,
+  dataDirArea,
+  eventLogArea,
+  gatewayHttpArea,
+  gatewayLinkArea,
+  jobsArea,
+  logArea,
+  mailArea,
+  meteringArea,
+  opsHttpArea,
+  relationalArea,
+} from './areas';
+
+/** One schema per app, composed from the areas it uses. */
+export const gatewayConfigSchema = z.object({
+  ...logArea.shape,
+  ...gatewayHttpArea.shape,
+  ...gatewayLinkArea.shape,
+  ...eventLogArea.shape,
+  ...countersArea.shape,
+  ...dataDirArea.shape,
+});
+
+export const plansConfigSchema = z.object({
+  ...logArea.shape,
+  ...controlPlaneHttpArea.shape,
+  ...relationalArea.shape,
+  ...analyticsArea.shape,
+  ...adminArea.shape,
+  ...gatewayLinkArea.pick({ GATEWAY_TOKEN: true }).shape,
+  ...dataDirArea.shape,
+});
+
+export const meteringConfigSchema = z.object({
+  ...logArea.shape,
+  ...opsHttpArea.shape,
+  ...eventLogArea.shape,
+  ...analyticsArea.shape,
+  ...meteringArea.shape,
+  ...dataDirArea.shape,
+});
+
+export const billingWorkerConfigSchema = z.object({
+  ...logArea.shape,
+  ...opsHttpArea.shape,
+  ...relationalArea.shape,
+  ...analyticsArea.shape,
+  ...jobsArea.shape,
+  ...mailArea.shape,
+  ...dataDirArea.shape,
+});
+
+/** Embedded mode: every app in one process; every infrastructure URL is optional. */
+export const platformConfigSchema = z.object({
+  ...logArea.shape,
+  ...controlPlaneHttpArea.shape,
+  ...gatewayHttpArea.shape,
+  ...relationalArea.shape,
+  ...analyticsArea.shape,
+  ...eventLogArea.shape,
+  ...countersArea.shape,
+  ...jobsArea.shape,
+  ...mailArea.shape,
+  ...adminArea.shape,
+  ...meteringArea.shape,
+  ...dataDirArea.shape,
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type PlansConfig = z.infer<typeof plansConfigSchema>;
+export type MeteringConfig = z.infer<typeof meteringConfigSchema>;
+export type BillingWorkerConfig = z.infer<typeof billingWorkerConfigSchema>;
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+export const appConfigSchemas = {
+  platform: platformConfigSchema,
+  gateway: gatewayConfigSchema,
+  plans: plansConfigSchema,
+  metering: meteringConfigSchema,
+  'billing-worker': billingWorkerConfigSchema,
+} as const;

@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { variable } from './variables';
+
+/** Per-area schemas. Each app's schema is composed from the areas it uses (see apps.ts). */
+
+export const logArea = z.object({
+  LOG_LEVEL: variable
+    .string({ description: 'pino log level: fatal, error, warn, info, debug, trace or silent' })
+    .pipe(
+      z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        error: 'one of fatal, error, warn, info, debug, trace, silent',
+      }),
+    )
+    .default('info'),
+});
+
+export const dataDirArea = z.object({
+  TOLLGATE_DATA_DIR: variable
+    .string({ description: 'Directory for embedded-mode data (PGlite, chDB, event log, outbox, demo.json)' })
+    .default('./.data'),
+});
+
+export const controlPlaneHttpArea = z.object({
+  PORT: variable
+    .port({ description: 'HTTP port of the control plane (admin API, portal, usage API)' })
+    .default(3000),
+  HOST: variable.string({ description: 'Interface the HTTP servers bind to' }).default('127.0.0.1'),
+});
+
+export const gatewayHttpArea = z.object({
+  GATEWAY_PORT: variable
+    .port({ description: 'HTTP port of the gateway (proxied API traffic)' })
+    .default(8080),
+  GATEWAY_OPS_PORT: variable
+    .port({ description: 'HTTP port of the gateway health/metrics endpoints in distributed mode' })
+    .default(8081),
+  HOST: variable.string({ description: 'Interface the HTTP servers bind to' }).default('127.0.0.1'),
+  GATEWAY_UPSTREAM_TIMEOUT_MS: variable
+    .positiveInt({ description: 'Upstream response timeout; on expiry the gateway answers 504' })
+    .default(30_000),
+});
+
+export const opsHttpArea = z.object({
+  OPS_PORT: variable
+    .port({ description: 'HTTP port for /healthz, /readyz and /metrics of a worker app' })
+    .default(9464),
+  HOST: variable.string({ description: 'Interface the HTTP servers bind to' }).default('127.0.0.1'),
+});
+
+export const relationalArea = z.object({
+  DATABASE_URL: variable
+    .url({ description: 'PostgreSQL URL; unset in embedded mode (PGlite under TOLLGATE_DATA_DIR)' })
+    .optional(),
+});
+
+export const analyticsArea = z.object({
+  CLICKHOUSE_URL: variable
+    .url({ description: 'ClickHouse HTTP URL; unset in embedded mode (chDB under TOLLGATE_DATA_DIR)' })
+    .optional(),
+  CLICKHOUSE_DATABASE: variable.string({ description: 'ClickHouse database name' }).default('tollgate'),
+  CLICKHOUSE_USER: variable.string({ description: 'ClickHouse user' }).default('default'),
+  CLICKHOUSE_PASSWORD: variable.string({ description: 'ClickHouse password', secret: true }).optional(),
+});
+
+export const eventLogArea = z.object({
+  KAFKA_BROKERS: variable
+    .list({ description: 'Comma-separated Kafka bootstrap brokers; unset in embedded mode (in-process log)' })
+    .optional(),
+  KAFKA_CLIENT_ID: variable.string({ description: 'Kafka client id prefix' }).default('tollgate'),
+  ACCESS_LOG_TOPIC: variable
+    .string({ description: 'Topic of the gateway access-log events' })
+    .default('tollgate.access-log.v1'),
+  ACCESS_LOG_PARTITIONS: variable
+    .positiveInt({ description: 'Partition count used when the access-log topic is created' })
+    .default(6),
+});
+
+export const countersArea = z.object({
+  REDIS_URL: variable
+    .url({ description: 'Redis URL for quotas, rates and concurrency; unset in embedded mode (in-memory)' })
+    .optional(),
+  REDIS_KEY_PREFIX: variable
+    .string({ description: 'Prefix of every Redis key Tollgate writes' })
+    .default('tg:'),
+});
+
+export const jobsArea = z.object({
+  REDIS_URL: countersArea.shape.REDIS_URL,
+  JOBS_QUEUE_PREFIX: variable.string({ description: 'BullMQ queue prefix' }).default('tollgate'),
+});
+
+export const mailArea = z.object({
+  SMTP_URL: variable
+    .url({ description: 'SMTP URL (smtp://user:pass@host:port); unset in embedded mode (outbox folder)' })
+    .optional(),
+  MAIL_FROM: variable
+    .string({ description: 'Sender of every mail' })
+    .default('Tollgate <no-reply@tollgate.local>'),
+});
+
+export const adminArea = z.object({
+  ADMIN_TOKEN: variable
+    .string({
+      description: 'Bootstrap admin bearer token; generated at first start in embedded mode',
+      secret: true,
+    })
+    .pipe(z.string().min(24, { error: 'at least 24 characters' }))
+    .optional(),
+});
+
+export const gatewayLinkArea = z.object({
+  PLANS_URL: variable
+    .url({ description: 'Base URL of the plans service the gateway pulls its config snapshot from' })
+    .default('http://127.0.0.1:3000'),
+  GATEWAY_TOKEN: variable
+    .string({ description: 'Shared secret the gateway presents to the plans service', secret: true })
+    .pipe(z.string().min(24, { error: 'at least 24 characters' }))
+    .optional(),
+  SNAPSHOT_POLL_MS: variable
+    .positiveInt({ description: 'How often the gateway asks the plans service for a newer snapshot' })
+    .default(1000),
+});
+
+export const meteringArea = z.object({
+  METERING_BATCH_ROWS: variable
+    .positiveInt({ description: 'Flush an insert into ClickHouse once this many rows are buffered' })
+    .default(10_000),
+  METERING_FLUSH_MS: variable
+    .positiveInt({ description: 'Flush an insert into ClickHouse at least this often (ms)' })
+    .default(1000),
+  METERING_GROUP_ID: variable
+    .string({ description: 'Kafka consumer group of the metering app' })
+    .default('tollgate-metering'),
+});

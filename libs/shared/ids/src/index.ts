@@ -1,0 +1,3 @@
+export * from './api-key';
+export * from './prefixed-id';
+export * from './uuid-v7';
