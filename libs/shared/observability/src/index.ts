@@ -1,1 +1,5 @@
-export {};
+export * from './logger';
+export * from './metrics';
+export * from './ops-server';
+export * from './readiness';
+export * from './shutdown';
