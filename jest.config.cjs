@@ -29,19 +29,19 @@ const common = {
 };
 
 module.exports = {
+  // Per-project testTimeout is ignored by Jest; integration specs raise it themselves.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'contract',
       testMatch: ['<rootDir>/libs/**/*.contract-spec.ts'],
-      testTimeout: 60_000,
     },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
-      testTimeout: 180_000,
     },
   ],
 };

@@ -1,1 +1,12 @@
-export {};
+export * from './access-log-emitter';
+export * from './api-key-extraction';
+export * from './counting-policy';
+export * from './gateway-handler';
+export * from './gateway-metrics';
+export * from './gateway-server';
+export * from './http-snapshot-source';
+export * from './proxy-headers';
+export * from './rate-limit-headers';
+export * from './request-target';
+export * from './route-matcher';
+export * from './snapshot-store';

@@ -1,1 +1,1 @@
-export {};
+export * from './echo-upstream';

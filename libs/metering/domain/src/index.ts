@@ -1,1 +1,2 @@
-export {};
+export * from './usage-event-row';
+export * from './usage-summary';

@@ -1,1 +1,2 @@
-export {};
+export * from './metering-processor';
+export * from './usage-queries';

@@ -1,1 +1,4 @@
-export {};
+export * from './admin-tokens';
+export * from './consumer-usage-context';
+export * from './demo-bootstrap';
+export * from './gateway-snapshot.builder';

@@ -5,6 +5,7 @@ import {
   controlPlaneHttpArea,
   countersArea,
   dataDirArea,
+  demoArea,
   eventLogArea,
   gatewayHttpArea,
   gatewayLinkArea,
@@ -32,7 +33,9 @@ export const plansConfigSchema = z.object({
   ...relationalArea.shape,
   ...analyticsArea.shape,
   ...adminArea.shape,
-  ...gatewayLinkArea.pick({ GATEWAY_TOKEN: true }).shape,
+  ...gatewayLinkArea.pick({ GATEWAY_TOKEN: true, SNAPSHOT_POLL_MS: true }).shape,
+  ...demoArea.shape,
+  ...gatewayHttpArea.pick({ GATEWAY_PORT: true }).shape,
   ...dataDirArea.shape,
 });
 
@@ -68,6 +71,8 @@ export const platformConfigSchema = z.object({
   ...mailArea.shape,
   ...adminArea.shape,
   ...meteringArea.shape,
+  ...demoArea.shape,
+  ...gatewayLinkArea.pick({ SNAPSHOT_POLL_MS: true }).shape,
   ...dataDirArea.shape,
 });
 

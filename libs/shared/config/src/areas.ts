@@ -132,3 +132,12 @@ export const meteringArea = z.object({
     .string({ description: 'Kafka consumer group of the metering app' })
     .default('tollgate-metering'),
 });
+
+export const demoArea = z.object({
+  SEED_DEMO: variable
+    .boolean({ description: 'Seed the demo plans, echo API, demo consumer and key on first start' })
+    .default(true),
+  DEMO_ECHO_PORT: variable
+    .port({ description: 'Port of the built-in echo demo upstream (0 picks a free port)' })
+    .default(8090),
+});

@@ -1,1 +1,3 @@
-export {};
+export * from './counters.factory';
+export * from './memory-counters.adapter';
+export * from './redis-counters.adapter';

@@ -1,1 +1,11 @@
-export {};
+export { createEventLog, type EventLogConfig } from './event-log.factory';
+export {
+  createInProcessEventLog,
+  type InProcessEventLogOptions,
+} from './in-process/in-process-event-log.adapter';
+export {
+  createKafkaEventLog,
+  type KafkaConsumerTuning,
+  type KafkaEventLogOptions,
+} from './kafka/kafka-event-log.adapter';
+export { partitionForKey } from './key.partitioner';

@@ -1,1 +1,4 @@
-export {};
+export * from './bullmq-jobs.adapter';
+export * from './in-process-jobs.adapter';
+export * from './jobs-logger';
+export * from './jobs.factory';

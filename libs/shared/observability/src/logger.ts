@@ -29,7 +29,10 @@ export function createLogger(options: LoggerOptions): Logger {
     name: options.app,
     level: options.level,
     base: { app: options.app, pid: process.pid },
-    redact: { paths: [...alwaysRedacted, ...(options.redact ?? []).map((name) => `config.${name}`)], censor: '[redacted]' },
+    redact: {
+      paths: [...alwaysRedacted, ...(options.redact ?? []).map((name) => `config.${name}`)],
+      censor: '[redacted]',
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }

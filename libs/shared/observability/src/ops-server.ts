@@ -11,7 +11,9 @@ export interface OpsServerOptions {
 }
 
 /** /healthz, /readyz and /metrics for apps without an HTTP API of their own. */
-export async function startOpsServer(options: OpsServerOptions): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+export async function startOpsServer(
+  options: OpsServerOptions,
+): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
   const server = createServer((request, response) => {
     void (async () => {
       const path = (request.url ?? '/').split('?')[0];
@@ -23,11 +25,20 @@ export async function startOpsServer(options: OpsServerOptions): Promise<{ serve
           .writeHead(report.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' })
           .end(JSON.stringify(report));
       } else if (path === '/metrics') {
-        response.writeHead(200, { 'content-type': options.registry.contentType }).end(await options.registry.metrics());
+        response
+          .writeHead(200, { 'content-type': options.registry.contentType })
+          .end(await options.registry.metrics());
       } else {
-        response.writeHead(404, { 'content-type': 'application/problem+json' }).end(
-          JSON.stringify({ type: 'about:blank', title: 'Not found', status: 404, detail: `${path} does not exist` }),
-        );
+        response
+          .writeHead(404, { 'content-type': 'application/problem+json' })
+          .end(
+            JSON.stringify({
+              type: 'about:blank',
+              title: 'Not found',
+              status: 404,
+              detail: `${path} does not exist`,
+            }),
+          );
       }
     })().catch(() => {
       if (!response.headersSent) response.writeHead(500).end();

@@ -19,7 +19,10 @@ export async function runReadinessChecks(checks: ReadinessCheck[]): Promise<Read
         await Promise.race([
           check(),
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
+            timer = setTimeout(
+              () => reject(new Error(`no answer within ${checkTimeoutMs} ms`)),
+              checkTimeoutMs,
+            );
           }),
         ]);
         return [name, { status: 'ok' as const }] as const;

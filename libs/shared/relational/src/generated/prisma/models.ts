@@ -8,12 +8,12 @@
  *
  * 🟢 You can import this file directly.
  */
-export type * from './models/Api.js'
-export type * from './models/Route.js'
-export type * from './models/Plan.js'
-export type * from './models/ConsumerGroup.js'
-export type * from './models/Consumer.js'
-export type * from './models/ApiKey.js'
-export type * from './models/Subscription.js'
-export type * from './models/Setting.js'
-export type * from './commonInputTypes.js'
+export type * from './models/Api'
+export type * from './models/Route'
+export type * from './models/Plan'
+export type * from './models/ConsumerGroup'
+export type * from './models/Consumer'
+export type * from './models/ApiKey'
+export type * from './models/Subscription'
+export type * from './models/Setting'
+export type * from './commonInputTypes'

@@ -1,0 +1,93 @@
+import { hashApiKey } from '@tollgate/ids';
+import { quotaCounterKey, SnapshotStore } from './snapshot-store';
+import { apiFixture, consumerFixture, keyFixture, planFixture, snapshotFixture } from './testing';
+
+describe('SnapshotStore', () => {
+  const snapshot = snapshotFixture({
+    apis: [
+      apiFixture({ id: 'root', pathPrefix: '/', upstreamUrl: 'http://root.internal' }),
+      apiFixture({ id: 'orders', pathPrefix: '/orders/', upstreamUrl: 'http://orders.internal:8080/base/' }),
+      apiFixture({ id: 'orders-v2', pathPrefix: '/orders/v2', upstreamUrl: 'https://v2.internal' }),
+      apiFixture({ id: 'broken', pathPrefix: '/broken', upstreamUrl: 'ftp://nope' }),
+      apiFixture({
+        id: 'routes',
+        upstreamUrl: 'http://r.internal',
+        routes: [
+          { method: 'GET', pathTemplate: '/a/:id', endpoint: 'GET /a/:id', costWeight: 1 },
+          { method: 'GET', pathTemplate: 'no-slash', endpoint: 'bad', costWeight: 1 },
+        ],
+      }),
+    ],
+    plans: [planFixture({ id: 'plan_a', allowedEndpoints: ['GET /a/:id'] })],
+    consumers: [
+      consumerFixture({ id: 'cons_a', planId: 'plan_a' }),
+      consumerFixture({ id: 'cons_tz', planId: 'plan_a', timeZone: 'Mars/Olympus' }),
+    ],
+    keys: [keyFixture('secret-a', 'cons_a')],
+  });
+
+  it('is empty until the first snapshot', () => {
+    const store = new SnapshotStore();
+    expect(store.current).toBeNull();
+    expect(store.version).toBeNull();
+  });
+
+  it('routes by the longest prefix that ends at a segment boundary', () => {
+    const compiled = new SnapshotStore().replace(snapshot);
+    expect(compiled.findApi('/orders/v2/items')?.record.id).toBe('orders-v2');
+    expect(compiled.findApi('/orders/v2')?.record.id).toBe('orders-v2');
+    expect(compiled.findApi('/orders/v23')?.record.id).toBe('orders');
+    expect(compiled.findApi('/orders')?.record.id).toBe('orders');
+    expect(compiled.findApi('/ordersx')?.record.id).toBe('root');
+  });
+
+  it('splits the upstream URL into origin and base path', () => {
+    const orders = new SnapshotStore().replace(snapshot).findApi('/orders/1');
+    expect(orders).toMatchObject({
+      origin: 'http://orders.internal:8080',
+      basePath: '/base',
+      prefix: '/orders',
+    });
+  });
+
+  it('indexes keys by hash and joins consumer and plan', () => {
+    const compiled = new SnapshotStore().replace(snapshot);
+    const key = compiled.keysByHash.get(hashApiKey('secret-a'));
+    expect(key?.consumer?.record.id).toBe('cons_a');
+    expect(key?.consumer?.plan?.allowedEndpoints?.has('GET /a/:id')).toBe(true);
+  });
+
+  it('skips invalid entries and reports them', () => {
+    const compiled = new SnapshotStore().replace(snapshot);
+    expect(compiled.findApi('/broken')?.record.id).toBe('root');
+    expect(compiled.consumersById.has('cons_tz')).toBe(false);
+    expect(compiled.findApi('/routes/a/1')?.routes).toHaveLength(1);
+    expect(compiled.issues).toHaveLength(3);
+  });
+
+  it('swaps the whole snapshot at once', () => {
+    const store = new SnapshotStore();
+    const first = store.replace(snapshot);
+    const second = store.replace(snapshotFixture({}));
+    expect(store.current).toBe(second);
+    expect(first.findApi('/orders')).not.toBeNull(); // a request holding the old one is unaffected
+    expect(second.findApi('/orders')).toBeNull();
+  });
+
+  it('caches the quota window until the period ends', () => {
+    const compiled = new SnapshotStore().replace(snapshot);
+    const consumer = compiled.consumersById.get('cons_a');
+    const plan = compiled.plansById.get('plan_a');
+    if (!consumer || !plan) throw new Error('fixture broken');
+    const february = Date.UTC(2025, 1, 20);
+    const window = compiled.quotaWindow(consumer, plan, february);
+    expect(window).toEqual({
+      start: Date.UTC(2025, 1, 15),
+      end: Date.UTC(2025, 2, 15),
+      counterKey: quotaCounterKey('cons_a', Date.UTC(2025, 1, 15)),
+    });
+    expect(compiled.quotaWindow(consumer, plan, february + 1000)).toBe(window);
+    expect(compiled.quotaWindow(consumer, plan, Date.UTC(2025, 2, 15)).start).toBe(Date.UTC(2025, 2, 15));
+    expect(window.counterKey).toBe(`q:{cons_a}:${Date.UTC(2025, 1, 15)}`);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './in-memory-counters';
+export * from './recording-event-log-producer';
+export * from './snapshot-fixture';

@@ -1,0 +1,49 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { uuidv7 } from '@tollgate/ids';
+import { type Logger } from '@tollgate/observability';
+import { PlansHttpModule } from './plans-http.module';
+import { type PlansHttpDependencies } from './plans-http.tokens';
+import { ProblemFilter } from './problem.filter';
+
+export interface PlansHttpAppOptions {
+  logger: Logger;
+}
+
+export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Tollgate control plane')
+    .setDescription('Plans, consumers, API keys, usage and billing of a Tollgate installation.')
+    .setVersion('0.1.0')
+    .addBearerAuth()
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** The control plane's HTTP app (NestJS on Fastify), shared by the plans app and the platform. */
+export async function createPlansHttpApp(
+  deps: PlansHttpDependencies,
+  options: PlansHttpAppOptions,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: options.logger,
+    disableRequestLogging: false,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => uuidv7(),
+    bodyLimit: 1024 * 1024,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(PlansHttpModule.forRoot(deps), adapter, {
+    logger: ['error', 'warn'],
+    bufferLogs: false,
+  });
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+  const document = openApiDocument(app);
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  return app;
+}

@@ -1,0 +1,4 @@
+export * from './create-plans-http-app';
+export * from './plans-http.module';
+export * from './plans-http.tokens';
+export * from './snapshot-cache';

@@ -1,0 +1,17 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminGuard, GatewayGuard } from './admin.guard';
+import { ConsumerUsageController } from './consumer-usage.controller';
+import { GatewaySnapshotController } from './gateway-snapshot.controller';
+import { HealthController } from './health.controller';
+import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from './plans-http.tokens';
+
+@Module({})
+export class PlansHttpModule {
+  static forRoot(deps: PlansHttpDependencies): DynamicModule {
+    return {
+      module: PlansHttpModule,
+      controllers: [HealthController, GatewaySnapshotController, ConsumerUsageController],
+      providers: [{ provide: PLANS_DEPENDENCIES, useValue: deps }, AdminGuard, GatewayGuard],
+    };
+  }
+}
