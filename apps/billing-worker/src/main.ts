@@ -1,7 +1,7 @@
 import { billingWorkerConfigSchema, loadConfigOrExit, secretVariables } from '@tollgate/config';
 import { createJobs } from '@tollgate/jobs';
 import { createMailer } from '@tollgate/mail';
-import { createLogger, createMetricsRegistry, onShutdown, startOpsServer } from '@tollgate/observability';
+import { createLogger, createMetricsRegistry, onShutdown, startNestOpsApp } from '@tollgate/observability';
 
 /**
  * Billing worker (distributed mode): hosts the job runner that Stripe sync, usage push, alerts and
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const jobs = await createJobs(config, logger);
   const mailer = await createMailer(config, logger);
   await jobs.start();
-  const ops = await startOpsServer({
+  const ops = await startNestOpsApp({
     host: config.HOST,
     port: config.OPS_PORT,
     registry,

@@ -2,7 +2,7 @@ import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/anal
 import { loadConfigOrExit, meteringConfigSchema, secretVariables } from '@tollgate/config';
 import { createEventLog } from '@tollgate/event-log';
 import { MeteringProcessor } from '@tollgate/metering-pipeline';
-import { createLogger, createMetricsRegistry, onShutdown, startOpsServer } from '@tollgate/observability';
+import { createLogger, createMetricsRegistry, onShutdown, startNestOpsApp } from '@tollgate/observability';
 
 /** Metering (distributed mode): the access-log topic → ClickHouse usage_events, exactly once. */
 async function main(): Promise<void> {
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     registry,
   });
   await processor.start();
-  const ops = await startOpsServer({
+  const ops = await startNestOpsApp({
     host: config.HOST,
     port: config.OPS_PORT,
     registry,

@@ -81,12 +81,31 @@ export class MeteringProcessor {
       }
       rows.push(toUsageEventRow(result.data, position));
     }
-    if (rows.length === 0) return;
-    const first = batch.records[0].offset;
-    const last = batch.records[batch.records.length - 1].offset;
-    await this.options.store.insert('usage_events', rows, {
-      deduplicationToken: `${batch.topic}:${batch.partition}:${first}-${last}`,
-    });
+    // One insert per run of consecutive rows in the same month: usage_events is partitioned by
+    // month, and an insert is atomic only within one partition. Runs go in offset order, so after a
+    // crash the max stored offset still marks a prefix of the batch that is fully written.
+    for (const run of monthRuns(rows)) {
+      const first = run[0].log_offset;
+      const last = run[run.length - 1].log_offset;
+      await this.options.store.insert('usage_events', run, {
+        deduplicationToken: `${batch.topic}:${batch.partition}:${first}-${last}`,
+      });
+    }
     this.inserted?.inc(rows.length);
   }
+}
+
+/** Splits rows (in offset order) into maximal runs whose timestamps fall in one calendar month. */
+export function monthRuns(rows: UsageEventRow[]): UsageEventRow[][] {
+  const runs: UsageEventRow[][] = [];
+  let month = '';
+  for (const row of rows) {
+    const rowMonth = row.ts.slice(0, 7);
+    if (rowMonth !== month || runs.length === 0) {
+      runs.push([]);
+      month = rowMonth;
+    }
+    runs[runs.length - 1].push(row);
+  }
+  return runs;
 }

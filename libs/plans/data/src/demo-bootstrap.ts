@@ -135,10 +135,16 @@ export async function bootstrapDemo(options: DemoBootstrapOptions): Promise<Demo
     apiUrl: options.apiUrl,
     demoPath: demoApi.demoPath,
   };
-  await mkdir(options.dataDirectory, { recursive: true });
+  await writeDemoFile(options.dataDirectory, info);
+  return info;
+}
+
+/** Writes demo.json atomically with mode 600 (it holds the admin token and the demo key). */
+export async function writeDemoFile(dataDirectory: string, info: DemoInfo): Promise<void> {
+  const file = demoFilePath(dataDirectory);
+  await mkdir(dataDirectory, { recursive: true });
   const temporary = `${file}.tmp`;
   await writeFile(temporary, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
   await chmod(temporary, 0o600);
   await rename(temporary, file);
-  return info;
 }

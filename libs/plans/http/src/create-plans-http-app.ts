@@ -28,7 +28,6 @@ export async function createPlansHttpApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: options.logger,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
     genReqId: () => uuidv7(),
     bodyLimit: 1024 * 1024,
@@ -38,7 +37,6 @@ export async function createPlansHttpApp(
     bufferLogs: false,
   });
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
   const document = openApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/openapi.json' });
   const fastify = app.getHttpAdapter().getInstance();

@@ -22,6 +22,8 @@ export const gatewayConfigSchema = z.object({
   ...logArea.shape,
   ...gatewayHttpArea.shape,
   ...gatewayLinkArea.shape,
+  // A gateway of its own must authenticate to the plans service.
+  GATEWAY_TOKEN: gatewayLinkArea.shape.GATEWAY_TOKEN.unwrap(),
   ...eventLogArea.shape,
   ...countersArea.shape,
   ...dataDirArea.shape,
@@ -72,7 +74,7 @@ export const platformConfigSchema = z.object({
   ...adminArea.shape,
   ...meteringArea.shape,
   ...demoArea.shape,
-  ...gatewayLinkArea.pick({ SNAPSHOT_POLL_MS: true }).shape,
+  ...gatewayLinkArea.pick({ SNAPSHOT_POLL_MS: true, GATEWAY_TOKEN: true }).shape,
   ...dataDirArea.shape,
 });
 

@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './ops-server';
 export * from './readiness';
 export * from './shutdown';
+export * from './nest-ops-app';

@@ -29,16 +29,14 @@ export async function startOpsServer(
           .writeHead(200, { 'content-type': options.registry.contentType })
           .end(await options.registry.metrics());
       } else {
-        response
-          .writeHead(404, { 'content-type': 'application/problem+json' })
-          .end(
-            JSON.stringify({
-              type: 'about:blank',
-              title: 'Not found',
-              status: 404,
-              detail: `${path} does not exist`,
-            }),
-          );
+        response.writeHead(404, { 'content-type': 'application/problem+json' }).end(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Not found',
+            status: 404,
+            detail: `${path} does not exist`,
+          }),
+        );
       }
     })().catch(() => {
       if (!response.headersSent) response.writeHead(500).end();

@@ -1,0 +1,81 @@
+import { gatewayConfigSchema, loadConfigOrExit, secretVariables } from '@tollgate/config';
+import { createCounters } from '@tollgate/counters';
+import { createEventLog } from '@tollgate/event-log';
+import {
+  createAccessLogEmitter,
+  createGatewayServer,
+  HttpSnapshotSource,
+  SnapshotStore,
+} from '@tollgate/gateway-data-plane';
+import { createLogger, createMetricsRegistry, onShutdown, startNestOpsApp } from '@tollgate/observability';
+
+/** Gateway (distributed mode): the data plane on GATEWAY_PORT, health and metrics on GATEWAY_OPS_PORT. */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit('gateway', gatewayConfigSchema);
+  const logger = createLogger({
+    app: 'gateway',
+    level: config.LOG_LEVEL,
+    redact: secretVariables(gatewayConfigSchema),
+  });
+  const registry = createMetricsRegistry('gateway');
+
+  const counters = createCounters(config);
+  const eventLog = await createEventLog(config, logger);
+  await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
+  const producer = await eventLog.producer();
+  const accessLog = createAccessLogEmitter({ producer, topic: config.ACCESS_LOG_TOPIC, logger });
+
+  const snapshots = new SnapshotStore();
+  const source = new HttpSnapshotSource({
+    plansUrl: config.PLANS_URL,
+    token: config.GATEWAY_TOKEN,
+    pollMs: config.SNAPSHOT_POLL_MS,
+    store: snapshots,
+    logger,
+  });
+  source.start();
+
+  const gateway = await createGatewayServer({
+    host: config.HOST,
+    port: config.GATEWAY_PORT,
+    snapshots,
+    counters,
+    accessLog,
+    logger,
+    registry,
+    upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  });
+  const ops = await startNestOpsApp({
+    host: config.HOST,
+    port: config.GATEWAY_OPS_PORT,
+    registry,
+    checks: [
+      {
+        name: 'snapshot',
+        check: async () => {
+          if (!snapshots.current) throw new Error('no snapshot loaded from the plans service yet');
+        },
+      },
+      { name: 'counters', check: () => counters.ping() },
+      { name: 'event-log', check: () => eventLog.ping() },
+    ],
+  });
+  logger.info({ url: gateway.url, opsPort: ops.port }, 'gateway is listening');
+
+  onShutdown(logger, [
+    () => gateway.close(),
+    async () => source.stop(),
+    () => accessLog.close(),
+    () => producer.close(),
+    () => ops.close(),
+    () => eventLog.close(),
+    () => counters.close(),
+  ]);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

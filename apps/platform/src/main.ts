@@ -1,0 +1,170 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
+import { loadConfigOrExit, platformConfigSchema, secretVariables } from '@tollgate/config';
+import { createCounters } from '@tollgate/counters';
+import { createEchoUpstream } from '@tollgate/echo-upstream';
+import { createEventLog } from '@tollgate/event-log';
+import { createAccessLogEmitter, createGatewayServer, SnapshotStore } from '@tollgate/gateway-data-plane';
+import { createJobs } from '@tollgate/jobs';
+import { createMailer } from '@tollgate/mail';
+import { MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
+import { createLogger, createMetricsRegistry, onShutdown } from '@tollgate/observability';
+import { AdminTokens, bootstrapDemo, writeDemoFile } from '@tollgate/plans-data';
+import { createPlansHttpApp, SnapshotCache } from '@tollgate/plans-http';
+import { createRelationalStoreFromConfig } from '@tollgate/relational';
+
+/**
+ * Embedded mode (`npm start`): every app in one process. With no infrastructure URLs set it runs
+ * on PGlite, chDB, the in-process event log, in-memory counters and jobs, and the mail outbox,
+ * all under TOLLGATE_DATA_DIR; any URL that is set selects the production adapter instead.
+ */
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const config = loadConfigOrExit('platform', platformConfigSchema);
+  const logger = createLogger({
+    app: 'platform',
+    level: config.LOG_LEVEL,
+    redact: secretVariables(platformConfigSchema),
+  });
+  const registry = createMetricsRegistry('platform');
+  const dataDirectory = resolve(config.TOLLGATE_DATA_DIR);
+  await mkdir(dataDirectory, { recursive: true });
+  const settings = { ...config, TOLLGATE_DATA_DIR: dataDirectory };
+
+  // Storage first: the control plane's database, the analytics store, the event log.
+  const relational = await createRelationalStoreFromConfig(settings, logger);
+  const analytics = await createAnalyticsStoreFromConfig(settings, logger);
+  await migrateAnalytics(analytics, { logger });
+  const eventLog = await createEventLog(settings, logger);
+  await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
+  const counters = createCounters(settings);
+  const jobs = await createJobs(settings, logger);
+  const mailer = await createMailer(settings, logger);
+
+  // Demo data: the echo upstream, plans, a consumer with a key, the admin token.
+  const echo = config.SEED_DEMO
+    ? await createEchoUpstream({ host: config.HOST, port: config.DEMO_ECHO_PORT })
+    : undefined;
+  const demo = echo
+    ? await bootstrapDemo({
+        prisma: relational.prisma,
+        dataDirectory,
+        echoUpstreamUrl: echo.url,
+        gatewayUrl: `http://${config.HOST}:${config.GATEWAY_PORT}`,
+        apiUrl: `http://${config.HOST}:${config.PORT}`,
+        adminToken: config.ADMIN_TOKEN,
+        logger,
+      })
+    : undefined;
+  const adminTokens = new AdminTokens(relational.prisma, config.ADMIN_TOKEN);
+  const generatedToken = demo ? undefined : await adminTokens.ensure();
+
+  // Control plane; its snapshot is pushed to the in-process gateway on every change.
+  const snapshotCache = new SnapshotCache(relational.prisma);
+  const snapshots = new SnapshotStore();
+  snapshotCache.subscribe((snapshot) => snapshots.replace(snapshot));
+  await snapshotCache.refresh();
+  const snapshotTimer = setInterval(() => {
+    snapshotCache.refresh().catch((error: unknown) => logger.warn({ err: error }, 'snapshot refresh failed'));
+  }, config.SNAPSHOT_POLL_MS);
+  snapshotTimer.unref();
+
+  const readiness = [
+    { name: 'database', check: () => relational.ping() },
+    { name: 'clickhouse', check: () => analytics.ping() },
+    { name: 'event-log', check: () => eventLog.ping() },
+    { name: 'counters', check: () => counters.ping() },
+    { name: 'jobs', check: () => jobs.ping() },
+    { name: 'mail', check: () => mailer.ping() },
+  ];
+  const plansApp = await createPlansHttpApp(
+    {
+      prisma: relational.prisma,
+      usage: new UsageQueries(analytics),
+      adminTokens,
+      snapshots: snapshotCache,
+      registry,
+      readiness,
+      gatewayToken: config.GATEWAY_TOKEN,
+    },
+    { logger },
+  );
+  await plansApp.listen({ port: config.PORT, host: config.HOST });
+  const apiAddress = plansApp.getHttpServer().address();
+  const apiUrl = `http://${config.HOST}:${typeof apiAddress === 'object' && apiAddress ? apiAddress.port : config.PORT}`;
+
+  // Metering: the in-process log → chDB, exactly once.
+  const metering = new MeteringProcessor({
+    store: analytics,
+    consumer: await eventLog.consumer(config.METERING_GROUP_ID),
+    topic: config.ACCESS_LOG_TOPIC,
+    maxBatchRows: config.METERING_BATCH_ROWS,
+    logger,
+    registry,
+  });
+  await metering.start();
+  await jobs.start();
+
+  // Gateway data plane.
+  const producer = await eventLog.producer();
+  const accessLog = createAccessLogEmitter({ producer, topic: config.ACCESS_LOG_TOPIC, logger });
+  const gateway = await createGatewayServer({
+    host: config.HOST,
+    port: config.GATEWAY_PORT,
+    snapshots,
+    counters,
+    accessLog,
+    logger,
+    registry,
+    upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+  });
+
+  const readyMs = Date.now() - startedAt;
+  if (demo) {
+    const info = { ...demo, gatewayUrl: gateway.url, apiUrl };
+    await writeDemoFile(dataDirectory, info);
+    printBanner([
+      `Tollgate is ready (embedded mode, ${readyMs} ms, data in ${dataDirectory})`,
+      `  Gateway      ${gateway.url}`,
+      `  Control API  ${apiUrl}   (Swagger UI: ${apiUrl}/api/docs)`,
+      `  Demo call    curl -H "X-API-Key: ${info.demoKey}" ${gateway.url}${info.demoPath}`,
+      `  Usage        curl -H "Authorization: Bearer ${info.adminToken}" ${apiUrl}/api/admin/consumers/${info.demoConsumerId}/usage`,
+      `  Admin token, demo key and URLs are in ${resolve(dataDirectory, 'demo.json')} (mode 600).`,
+    ]);
+  } else {
+    printBanner([
+      `Tollgate is ready (embedded mode, ${readyMs} ms, data in ${dataDirectory})`,
+      `  Gateway      ${gateway.url}`,
+      `  Control API  ${apiUrl}`,
+      ...(generatedToken ? [`  Admin token  ${generatedToken}   (shown once)`] : []),
+    ]);
+  }
+  logger.info({ readyMs, gatewayUrl: gateway.url, apiUrl }, 'platform ready');
+
+  onShutdown(logger, [
+    () => gateway.close(), // drains requests in flight and flushes their events into the log
+    () => producer.close(),
+    async () => clearInterval(snapshotTimer),
+    () => plansApp.close(),
+    () => metering.stop(),
+    () => jobs.close(),
+    () => eventLog.close(),
+    () => analytics.close(),
+    () => relational.close(),
+    () => mailer.close(),
+    () => counters.close(),
+    async () => echo?.close(),
+  ]);
+}
+
+function printBanner(lines: string[]): void {
+  process.stdout.write(`\n${lines.join('\n')}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Tollgate failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
