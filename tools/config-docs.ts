@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appConfigSchemas, variableMeta } from '@tollgate/config';
+import { format, resolveConfig } from 'prettier';
 import { type z } from 'zod';
 
 /**
@@ -60,13 +61,15 @@ export function configTable(): string {
   return lines.join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const readmePath = join(__dirname, '..', 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
   const from = readme.indexOf(begin);
   const to = readme.indexOf(end);
   if (from < 0 || to < 0) throw new Error(`README.md has no ${begin} … ${end} block`);
-  const updated = `${readme.slice(0, from + begin.length)}\n${configTable()}\n${readme.slice(to)}`;
+  const replaced = `${readme.slice(0, from + begin.length)}\n${configTable()}\n${readme.slice(to)}`;
+  // Formatted as Prettier would, so `prettier --check` and this check agree.
+  const updated = await format(replaced, { ...(await resolveConfig(readmePath)), filepath: readmePath });
   if (process.argv.includes('--check')) {
     if (updated !== readme) {
       process.stderr.write('README.md configuration table is out of date: run `npm run docs:config`.\n');
@@ -77,4 +80,7 @@ function main(): void {
   writeFileSync(readmePath, updated);
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
