@@ -39,7 +39,8 @@ step "services (infra/local/services-up.sh)" bash infra/local/services-up.sh
 step "format" npx prettier --check . --log-level warn
 step "lint" npm run --silent lint
 step "typecheck" npm run --silent typecheck
-step "generated files (Prisma client and migrations, README config table)" bash -c 'npm run --silent prisma:drift && npm run --silent docs:config -- --check'
+step "generated files (Prisma client and migrations, OpenAPI document, README config table)" \
+  bash -c 'npm run --silent prisma:drift && npm run --silent openapi -- --check && npm run --silent docs:config -- --check'
 jest_tier unit
 jest_tier contract --verbose
 jest_tier integration --runInBand --verbose

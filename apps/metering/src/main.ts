@@ -1,22 +1,14 @@
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
-import { loadConfigOrExit, meteringConfigSchema, secretVariables } from '@tollgate/config';
+import { meteringConfigSchema } from '@tollgate/config';
 import { createEventLog } from '@tollgate/event-log';
 import { MeteringProcessor } from '@tollgate/metering-pipeline';
-import { createLogger, createMetricsRegistry, onShutdown, startNestOpsApp } from '@tollgate/observability';
+import { runApp, startNestOpsApp } from '@tollgate/observability';
 
 /** Metering (distributed mode): the access-log topic → ClickHouse usage_events, exactly once. */
-async function main(): Promise<void> {
-  const config = loadConfigOrExit('metering', meteringConfigSchema);
-  const logger = createLogger({
-    app: 'metering',
-    level: config.LOG_LEVEL,
-    redact: secretVariables(meteringConfigSchema),
-  });
-  const registry = createMetricsRegistry('metering');
-
+runApp('metering', meteringConfigSchema, async ({ config, logger, registry }) => {
   const store = await createAnalyticsStoreFromConfig(config, logger);
-  await migrateAnalytics(store);
-  const eventLog = await createEventLog(config, logger);
+  await migrateAnalytics(store, { logger });
+  const eventLog = createEventLog(config, logger);
   await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
   const processor = new MeteringProcessor({
     store,
@@ -37,18 +29,5 @@ async function main(): Promise<void> {
     ],
   });
   logger.info({ opsPort: ops.port, topic: config.ACCESS_LOG_TOPIC }, 'metering is consuming');
-
-  onShutdown(logger, [
-    () => processor.stop(),
-    () => ops.close(),
-    () => eventLog.close(),
-    () => store.close(),
-  ]);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `metering failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
+  return [() => processor.stop(), () => ops.close(), () => eventLog.close(), () => store.close()];
 });

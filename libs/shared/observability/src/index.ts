@@ -4,3 +4,4 @@ export * from './ops-server';
 export * from './readiness';
 export * from './shutdown';
 export * from './nest-ops-app';
+export * from './run-app';
