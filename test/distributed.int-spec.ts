@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAnalyticsStore } from '@tollgate/analytics';
+import { type DemoInfo } from '@tollgate/plans-data';
 import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
 import { Client } from 'pg';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
@@ -27,14 +28,6 @@ function databaseUrl(name: string): string {
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   return url.toString();
-}
-
-interface Demo {
-  adminToken: string;
-  demoKey: string;
-  demoConsumerId: string;
-  apiUrl: string;
-  demoPath: string;
 }
 
 /**
@@ -117,7 +110,7 @@ describe('distributed mode (PostgreSQL, Kafka, Redis, SMTP)', () => {
       GATEWAY_TOKEN: gatewayToken,
     });
     await control.waitForOutput(/Tollgate is ready/, 240_000);
-    const demo = JSON.parse(await readFile(join(controlDirectory, 'demo.json'), 'utf8')) as Demo;
+    const demo = JSON.parse(await readFile(join(controlDirectory, 'demo.json'), 'utf8')) as DemoInfo;
     expect(demo.adminToken).toBe(adminToken);
 
     const gateway = launch('apps/gateway/src/main.ts', {

@@ -1,28 +1,14 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type UsageSummary } from '@tollgate/metering-domain';
+import { type DemoInfo } from '@tollgate/plans-data';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
 
 jest.setTimeout(300_000);
 
-interface Demo {
-  adminToken: string;
-  demoKey: string;
-  demoConsumerId: string;
-  gatewayUrl: string;
-  apiUrl: string;
-  demoPath: string;
-}
-
-interface Usage {
-  consumerId: string;
-  periodStart: string;
-  periodEnd: string;
-  requests: number;
-  totalRequests: number;
-  units: Record<string, number>;
-  quota: { limit: number; used: number; remaining: number };
-}
+type Demo = DemoInfo;
+type Usage = UsageSummary;
 
 /** `npm start`: every app in one process on PGlite, chDB, the in-process log and memory counters. */
 describe('embedded mode (npm start)', () => {

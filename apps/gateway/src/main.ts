@@ -1,4 +1,4 @@
-import { gatewayConfigSchema, loadConfigOrExit, secretVariables } from '@tollgate/config';
+import { gatewayConfigSchema } from '@tollgate/config';
 import { createCounters } from '@tollgate/counters';
 import { createEventLog } from '@tollgate/event-log';
 import {
@@ -7,20 +7,12 @@ import {
   HttpSnapshotSource,
   SnapshotStore,
 } from '@tollgate/gateway-data-plane';
-import { createLogger, createMetricsRegistry, onShutdown, startNestOpsApp } from '@tollgate/observability';
+import { runApp, startNestOpsApp } from '@tollgate/observability';
 
 /** Gateway (distributed mode): the data plane on GATEWAY_PORT, health and metrics on GATEWAY_OPS_PORT. */
-async function main(): Promise<void> {
-  const config = loadConfigOrExit('gateway', gatewayConfigSchema);
-  const logger = createLogger({
-    app: 'gateway',
-    level: config.LOG_LEVEL,
-    redact: secretVariables(gatewayConfigSchema),
-  });
-  const registry = createMetricsRegistry('gateway');
-
+runApp('gateway', gatewayConfigSchema, async ({ config, logger, registry }) => {
   const counters = createCounters(config);
-  const eventLog = await createEventLog(config, logger);
+  const eventLog = createEventLog(config, logger);
   await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
   const producer = await eventLog.producer();
   const accessLog = createAccessLogEmitter({ producer, topic: config.ACCESS_LOG_TOPIC, logger });
@@ -62,20 +54,13 @@ async function main(): Promise<void> {
   });
   logger.info({ url: gateway.url, opsPort: ops.port }, 'gateway is listening');
 
-  onShutdown(logger, [
-    () => gateway.close(),
+  return [
+    () => gateway.close(), // drains requests in flight and flushes their events
     async () => source.stop(),
     () => accessLog.close(),
     () => producer.close(),
     () => ops.close(),
     () => eventLog.close(),
     () => counters.close(),
-  ]);
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
+  ];
 });

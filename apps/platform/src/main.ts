@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
-import { loadConfigOrExit, platformConfigSchema, secretVariables } from '@tollgate/config';
+import { platformConfigSchema } from '@tollgate/config';
 import { createCounters } from '@tollgate/counters';
 import { createEchoUpstream } from '@tollgate/echo-upstream';
 import { createEventLog } from '@tollgate/event-log';
@@ -9,7 +9,7 @@ import { createAccessLogEmitter, createGatewayServer, SnapshotStore } from '@tol
 import { createJobs } from '@tollgate/jobs';
 import { createMailer } from '@tollgate/mail';
 import { MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
-import { createLogger, createMetricsRegistry, onShutdown } from '@tollgate/observability';
+import { runApp } from '@tollgate/observability';
 import { AdminTokens, bootstrapDemo, writeDemoFile } from '@tollgate/plans-data';
 import { createPlansHttpApp, SnapshotCache } from '@tollgate/plans-http';
 import { createRelationalStoreFromConfig } from '@tollgate/relational';
@@ -19,15 +19,9 @@ import { createRelationalStoreFromConfig } from '@tollgate/relational';
  * on PGlite, chDB, the in-process event log, in-memory counters and jobs, and the mail outbox,
  * all under TOLLGATE_DATA_DIR; any URL that is set selects the production adapter instead.
  */
-async function main(): Promise<void> {
-  const startedAt = Date.now();
-  const config = loadConfigOrExit('platform', platformConfigSchema);
-  const logger = createLogger({
-    app: 'platform',
-    level: config.LOG_LEVEL,
-    redact: secretVariables(platformConfigSchema),
-  });
-  const registry = createMetricsRegistry('platform');
+const startedAt = Date.now();
+
+runApp('platform', platformConfigSchema, async ({ config, logger, registry }) => {
   const dataDirectory = resolve(config.TOLLGATE_DATA_DIR);
   await mkdir(dataDirectory, { recursive: true });
   const settings = { ...config, TOLLGATE_DATA_DIR: dataDirectory };
@@ -36,11 +30,11 @@ async function main(): Promise<void> {
   const relational = await createRelationalStoreFromConfig(settings, logger);
   const analytics = await createAnalyticsStoreFromConfig(settings, logger);
   await migrateAnalytics(analytics, { logger });
-  const eventLog = await createEventLog(settings, logger);
+  const eventLog = createEventLog(settings, logger);
   await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
   const counters = createCounters(settings);
-  const jobs = await createJobs(settings, logger);
-  const mailer = await createMailer(settings, logger);
+  const jobs = createJobs(settings, logger);
+  const mailer = createMailer(settings, logger);
 
   // Demo data: the echo upstream, plans, a consumer with a key, the admin token.
   const echo = config.SEED_DEMO
@@ -142,7 +136,7 @@ async function main(): Promise<void> {
   }
   logger.info({ readyMs, gatewayUrl: gateway.url, apiUrl }, 'platform ready');
 
-  onShutdown(logger, [
+  return [
     () => gateway.close(), // drains requests in flight and flushes their events into the log
     () => producer.close(),
     async () => clearInterval(snapshotTimer),
@@ -155,16 +149,9 @@ async function main(): Promise<void> {
     () => mailer.close(),
     () => counters.close(),
     async () => echo?.close(),
-  ]);
-}
+  ];
+});
 
 function printBanner(lines: string[]): void {
   process.stdout.write(`\n${lines.join('\n')}\n\n`);
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `Tollgate failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});

@@ -1,17 +1,19 @@
 import { Controller, Get, Inject, Module, type DynamicModule, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { type FastifyReply } from 'fastify';
 import { type Registry } from 'prom-client';
 import { type ReadinessCheck, runReadinessChecks } from './readiness';
 
-interface OpsDependencies {
+export interface OpsDependencies {
   registry: Registry;
   checks: ReadinessCheck[];
 }
 
 const OPS_DEPENDENCIES = Symbol('OPS_DEPENDENCIES');
 
+@ApiExcludeController()
 @Controller()
 class OpsController {
   constructor(@Inject(OPS_DEPENDENCIES) private readonly deps: OpsDependencies) {}
@@ -36,8 +38,9 @@ class OpsController {
   }
 }
 
+/** /healthz, /readyz and /metrics as a Nest module, for any Nest app. */
 @Module({})
-class OpsModule {
+export class OpsModule {
   static forRoot(deps: OpsDependencies): DynamicModule {
     return {
       module: OpsModule,

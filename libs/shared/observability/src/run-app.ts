@@ -25,12 +25,18 @@ export function runApp<Schema extends z.ZodObject>(
   start: (context: AppContext<z.infer<Schema>>) => Promise<ShutdownSteps>,
 ): void {
   const config = loadConfigOrExit(app, schema);
-  const logger = createLogger({ app, level: String(config['LOG_LEVEL'] ?? 'info'), redact: secretVariables(schema) });
+  const logger = createLogger({
+    app,
+    level: String(config['LOG_LEVEL'] ?? 'info'),
+    redact: secretVariables(schema),
+  });
   const registry = createMetricsRegistry(app);
   start({ config, logger, registry })
     .then((steps) => onShutdown(logger, steps))
     .catch((error: unknown) => {
-      process.stderr.write(`${app} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `${app} failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     });
 }

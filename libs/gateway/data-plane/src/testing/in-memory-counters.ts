@@ -1,23 +1,17 @@
+import { createMemoryCounters } from '@tollgate/counters';
 import { type Counters, type CounterUpdate } from '@tollgate/ports';
 
-interface Entry {
-  value: number;
-  expiresAtMs: number;
-}
-
 /**
- * An exact, single-process Counters for tests of the data plane. The embedded adapter lives in
- * `@tollgate/counters`; this double stays here so the data plane's tests depend on the port only.
+ * The embedded counters adapter, recording every call and able to fail on demand (as an
+ * unreachable Redis would) for the data plane's tests.
  */
 export class InMemoryCounters implements Counters {
-  private readonly entries = new Map<string, Entry>();
+  private readonly inner = createMemoryCounters();
   /** Every call, in order, for assertions on refunds. */
   readonly calls: Array<{ op: 'incrementWithin' | 'increment'; key: string; amount: number }> = [];
   private failing = false;
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** While true every call rejects, as an unreachable Redis would. */
+  /** While true every call rejects. */
   setFailing(failing: boolean): void {
     this.failing = failing;
   }
@@ -30,25 +24,18 @@ export class InMemoryCounters implements Counters {
   ): Promise<CounterUpdate> {
     this.check();
     this.calls.push({ op: 'incrementWithin', key, amount });
-    const entry = this.live(key);
-    const current = entry?.value ?? 0;
-    if (current + amount > limit) return { applied: false, value: current };
-    this.entries.set(key, { value: current + amount, expiresAtMs: entry?.expiresAtMs ?? expiresAtMs });
-    return { applied: true, value: current + amount };
+    return this.inner.incrementWithin(key, amount, limit, expiresAtMs);
   }
 
   async increment(key: string, amount: number, expiresAtMs: number): Promise<number> {
     this.check();
     this.calls.push({ op: 'increment', key, amount });
-    const entry = this.live(key);
-    const value = (entry?.value ?? 0) + amount;
-    this.entries.set(key, { value, expiresAtMs: entry?.expiresAtMs ?? expiresAtMs });
-    return value;
+    return this.inner.increment(key, amount, expiresAtMs);
   }
 
   async get(key: string): Promise<number> {
     this.check();
-    return this.live(key)?.value ?? 0;
+    return this.inner.get(key);
   }
 
   async ping(): Promise<void> {
@@ -56,16 +43,7 @@ export class InMemoryCounters implements Counters {
   }
 
   async close(): Promise<void> {
-    this.entries.clear();
-  }
-
-  private live(key: string): Entry | undefined {
-    const entry = this.entries.get(key);
-    if (entry !== undefined && entry.expiresAtMs <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry;
+    await this.inner.close();
   }
 
   private check(): void {
