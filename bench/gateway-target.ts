@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         status: 'active',
         suspendedReason: null,
         planId: 'plan_bench',
+        planVersion: 1,
         periodAnchor: new Date().toISOString(),
         timeZone: 'UTC',
       },

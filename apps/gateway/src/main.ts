@@ -1,4 +1,5 @@
 import { gatewayConfigSchema } from '@tollgate/config';
+import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
 import { createEventLog } from '@tollgate/event-log';
 import {
@@ -18,12 +19,14 @@ runApp('gateway', gatewayConfigSchema, async ({ config, logger, registry }) => {
   const accessLog = createAccessLogEmitter({ producer, topic: config.ACCESS_LOG_TOPIC, logger });
 
   const snapshots = new SnapshotStore();
+  const configBus = createConfigBus(config, logger);
   const source = new HttpSnapshotSource({
     plansUrl: config.PLANS_URL,
     token: config.GATEWAY_TOKEN,
     pollMs: config.SNAPSHOT_POLL_MS,
     store: snapshots,
     logger,
+    bus: configBus,
   });
   source.start();
 
@@ -57,6 +60,7 @@ runApp('gateway', gatewayConfigSchema, async ({ config, logger, registry }) => {
   return [
     () => gateway.close(), // drains requests in flight and flushes their events
     async () => source.stop(),
+    () => configBus.close(),
     () => accessLog.close(),
     () => producer.close(),
     () => ops.close(),

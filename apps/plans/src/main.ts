@@ -1,11 +1,14 @@
 import { resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
 import { plansConfigSchema } from '@tollgate/config';
+import { createConfigBus } from '@tollgate/config-bus';
+import { createCounters } from '@tollgate/counters';
 import { createEchoUpstream } from '@tollgate/echo-upstream';
+import { createMailer } from '@tollgate/mail';
 import { UsageQueries } from '@tollgate/metering-pipeline';
 import { runApp } from '@tollgate/observability';
-import { AdminTokens, bootstrapDemo } from '@tollgate/plans-data';
-import { createPlansHttpApp, SnapshotCache } from '@tollgate/plans-http';
+import { AdminTokens, bootstrapDemo, ensureSigningSecret } from '@tollgate/plans-data';
+import { createPlansHttpApp, SnapshotCache, startScheduledSubscriptionChanges } from '@tollgate/plans-http';
 import { createRelationalStoreFromConfig } from '@tollgate/relational';
 
 /** The control plane (distributed mode): admin API, usage API, gateway snapshots. */
@@ -15,6 +18,9 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
   const analytics = await createAnalyticsStoreFromConfig(config, logger);
   await migrateAnalytics(analytics, { logger });
 
+  const counters = createCounters(config);
+  const configBus = createConfigBus(config, logger);
+  const mailer = createMailer(config, logger);
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   const echo = config.SEED_DEMO
     ? await createEchoUpstream({ host: config.HOST, port: config.DEMO_ECHO_PORT })
@@ -35,17 +41,25 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
     );
   }
 
+  const snapshots = new SnapshotCache(relational.prisma, { bus: configBus, logger });
+  const stopScheduledChanges = startScheduledSubscriptionChanges(relational.prisma, snapshots, logger);
   const app = await createPlansHttpApp(
     {
       prisma: relational.prisma,
       usage: new UsageQueries(analytics),
       adminTokens: new AdminTokens(relational.prisma, config.ADMIN_TOKEN),
-      snapshots: new SnapshotCache(relational.prisma),
+      snapshots,
       registry,
       gatewayToken: config.GATEWAY_TOKEN,
+      mailer,
+      counters,
+      publicUrl: config.PUBLIC_URL ?? apiUrl,
+      signingSecret: await ensureSigningSecret(relational.prisma),
       readiness: [
         { name: 'postgres', check: () => relational.ping() },
         { name: 'clickhouse', check: () => analytics.ping() },
+        { name: 'counters', check: () => counters.ping() },
+        { name: 'mail', check: () => mailer.ping() },
       ],
     },
     { logger },
@@ -53,5 +67,14 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
   await app.listen({ port: config.PORT, host: config.HOST });
   logger.info({ url: apiUrl }, 'plans is listening');
 
-  return [() => app.close(), async () => echo?.close(), () => analytics.close(), () => relational.close()];
+  return [
+    async () => stopScheduledChanges(),
+    () => app.close(),
+    () => configBus.close(),
+    async () => echo?.close(),
+    () => analytics.close(),
+    () => relational.close(),
+    () => counters.close(),
+    () => mailer.close(),
+  ];
 });

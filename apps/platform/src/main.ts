@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
 import { platformConfigSchema } from '@tollgate/config';
+import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
 import { createEchoUpstream } from '@tollgate/echo-upstream';
 import { createEventLog } from '@tollgate/event-log';
@@ -10,8 +11,8 @@ import { createJobs } from '@tollgate/jobs';
 import { createMailer } from '@tollgate/mail';
 import { MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
 import { runApp } from '@tollgate/observability';
-import { AdminTokens, bootstrapDemo, writeDemoFile } from '@tollgate/plans-data';
-import { createPlansHttpApp, SnapshotCache } from '@tollgate/plans-http';
+import { AdminTokens, bootstrapDemo, ensureSigningSecret, writeDemoFile } from '@tollgate/plans-data';
+import { createPlansHttpApp, SnapshotCache, startScheduledSubscriptionChanges } from '@tollgate/plans-http';
 import { createRelationalStoreFromConfig } from '@tollgate/relational';
 
 /**
@@ -55,7 +56,10 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   const generatedToken = demo ? undefined : await adminTokens.ensure();
 
   // Control plane; its snapshot is pushed to the in-process gateway on every change.
-  const snapshotCache = new SnapshotCache(relational.prisma);
+  // With REDIS_URL, new versions are also announced to standalone gateways that pull from here.
+  const configBus = createConfigBus(settings, logger);
+  const snapshotCache = new SnapshotCache(relational.prisma, { bus: configBus, logger });
+  const stopScheduledChanges = startScheduledSubscriptionChanges(relational.prisma, snapshotCache, logger);
   const snapshots = new SnapshotStore();
   snapshotCache.subscribe((snapshot) => snapshots.replace(snapshot));
   await snapshotCache.refresh();
@@ -81,6 +85,10 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
       registry,
       readiness,
       gatewayToken: config.GATEWAY_TOKEN,
+      mailer,
+      counters,
+      publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+      signingSecret: await ensureSigningSecret(relational.prisma),
     },
     { logger },
   );
@@ -137,10 +145,12 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   logger.info({ readyMs, gatewayUrl: gateway.url, apiUrl }, 'platform ready');
 
   return [
+    async () => stopScheduledChanges(),
     () => gateway.close(), // drains requests in flight and flushes their events into the log
     () => producer.close(),
     async () => clearInterval(snapshotTimer),
     () => plansApp.close(),
+    () => configBus.close(),
     () => metering.stop(),
     () => jobs.close(),
     () => eventLog.close(),

@@ -1,3 +1,4 @@
+import { type SnapshotConsumer, snapshotPlanKey } from '@tollgate/gateway-snapshot';
 import { hashApiKey } from '@tollgate/ids';
 import { quotaCounterKey, SnapshotStore } from './snapshot-store';
 import { apiFixture, consumerFixture, keyFixture, planFixture, snapshotFixture } from './testing';
@@ -77,7 +78,7 @@ describe('SnapshotStore', () => {
   it('caches the quota window until the period ends', () => {
     const compiled = new SnapshotStore().replace(snapshot);
     const consumer = compiled.consumersById.get('cons_a');
-    const plan = compiled.plansById.get('plan_a');
+    const plan = compiled.plansByKey.get(snapshotPlanKey('plan_a', 1));
     if (!consumer || !plan) throw new Error('fixture broken');
     const february = Date.UTC(2025, 1, 20);
     const window = compiled.quotaWindow(consumer, plan, february);
@@ -89,5 +90,41 @@ describe('SnapshotStore', () => {
     expect(compiled.quotaWindow(consumer, plan, february + 1000)).toBe(window);
     expect(compiled.quotaWindow(consumer, plan, Date.UTC(2025, 2, 15)).start).toBe(Date.UTC(2025, 2, 15));
     expect(window.counterKey).toBe(`q:{cons_a}:${Date.UTC(2025, 1, 15)}`);
+  });
+
+  it('gives each consumer the limits of the plan version it is pinned to', () => {
+    const compiled = new SnapshotStore().replace(
+      snapshotFixture({
+        plans: [
+          planFixture({ id: 'plan_a', version: 1, quota: { limit: 100, period: 'month' } }),
+          planFixture({ id: 'plan_a', version: 3, quota: { limit: 300, period: 'day' } }),
+        ],
+        consumers: [
+          consumerFixture({ id: 'cons_old', planId: 'plan_a', planVersion: 1 }),
+          consumerFixture({ id: 'cons_new', planId: 'plan_a', planVersion: 3 }),
+          consumerFixture({ id: 'cons_gone', planId: 'plan_a', planVersion: 2 }),
+        ],
+      }),
+    );
+    expect(compiled.consumersById.get('cons_old')?.plan?.record.quota).toEqual({
+      limit: 100,
+      period: 'month',
+    });
+    expect(compiled.consumersById.get('cons_new')?.plan?.record.quota).toEqual({ limit: 300, period: 'day' });
+    expect(compiled.consumersById.get('cons_gone')?.plan).toBeUndefined();
+    expect(compiled.issues).toEqual(['consumer cons_gone: plan plan_a version 2 is not in the snapshot']);
+    expect(compiled.plansByKey.get(snapshotPlanKey('plan_a', 3))?.record.version).toBe(3);
+  });
+
+  it("takes the plan's latest version for a consumer without planVersion (an older plans service)", () => {
+    const legacy = consumerFixture({ id: 'cons_legacy', planId: 'plan_a' }) as Partial<SnapshotConsumer>;
+    delete legacy.planVersion;
+    const compiled = new SnapshotStore().replace(
+      snapshotFixture({
+        plans: [planFixture({ id: 'plan_a', version: 2 }), planFixture({ id: 'plan_a', version: 1 })],
+        consumers: [legacy as SnapshotConsumer],
+      }),
+    );
+    expect(compiled.consumersById.get('cons_legacy')?.plan?.record.version).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import {
   type SnapshotConsumer,
   type SnapshotKey,
   type SnapshotPlan,
+  snapshotPlanKey,
 } from '@tollgate/gateway-snapshot';
 import { type CompiledRoute, compileRoute, sortRoutes } from './route-matcher';
 
@@ -89,7 +90,8 @@ export class CompiledSnapshot {
   readonly apis: readonly CompiledApi[];
   readonly keysByHash: ReadonlyMap<string, CompiledKey>;
   readonly consumersById: ReadonlyMap<string, CompiledConsumer>;
-  readonly plansById: ReadonlyMap<string, CompiledPlan>;
+  /** By `snapshotPlanKey(id, version)`: subscribers keep the version they are pinned to. */
+  readonly plansByKey: ReadonlyMap<string, CompiledPlan>;
   /** Entries that were skipped because they were invalid (the rest of the snapshot still applies). */
   readonly issues: readonly string[];
 
@@ -98,11 +100,13 @@ export class CompiledSnapshot {
     this.version = source.version;
 
     const plans = new Map<string, CompiledPlan>();
+    const latestVersions = new Map<string, number>();
     for (const plan of source.plans) {
-      plans.set(plan.id, {
+      plans.set(snapshotPlanKey(plan.id, plan.version), {
         record: plan,
         allowedEndpoints: plan.allowedEndpoints === null ? null : new Set(plan.allowedEndpoints),
       });
+      latestVersions.set(plan.id, Math.max(plan.version, latestVersions.get(plan.id) ?? plan.version));
     }
 
     const consumers = new Map<string, CompiledConsumer>();
@@ -118,8 +122,16 @@ export class CompiledSnapshot {
         issues.push(`consumer ${consumer.id} skipped: unknown time zone "${consumer.timeZone}"`);
         continue;
       }
-      const plan = plans.get(consumer.planId);
-      if (!plan) issues.push(`consumer ${consumer.id}: plan ${consumer.planId} is not in the snapshot`);
+      // A plans service older than plan versions sends no planVersion: take the plan's latest.
+      const planVersion =
+        typeof consumer.planVersion === 'number' ? consumer.planVersion : latestVersions.get(consumer.planId);
+      const plan =
+        planVersion === undefined ? undefined : plans.get(snapshotPlanKey(consumer.planId, planVersion));
+      if (!plan) {
+        issues.push(
+          `consumer ${consumer.id}: plan ${consumer.planId} version ${String(planVersion)} is not in the snapshot`,
+        );
+      }
       consumers.set(consumer.id, { record: consumer, plan, anchorMs, window: null });
     }
 
@@ -146,7 +158,7 @@ export class CompiledSnapshot {
     apis.sort((a, b) => b.prefix.length - a.prefix.length);
 
     this.apis = apis;
-    this.plansById = plans;
+    this.plansByKey = plans;
     this.consumersById = consumers;
     this.keysByHash = keys;
     this.issues = issues;

@@ -1,11 +1,23 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateApiKey, prefixedId } from '@tollgate/ids';
+import { prefixedId } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
-import { demoApi, demoPlans } from '@tollgate/plans-domain';
+import {
+  consumerCreateSchema,
+  demoApi,
+  demoPlans,
+  parseInput,
+  planCreateSchema,
+} from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { AdminTokens } from './admin-tokens';
+import { createApiKey } from './api-keys';
+import { type Actor } from './audit-log';
+import { createConsumer } from './consumers';
+import { backfillPlanVersions, createPlan } from './plans';
+
+const bootstrapActor: Actor = { type: 'system', id: 'bootstrap' };
 
 export interface DemoInfo {
   adminToken: string;
@@ -39,23 +51,10 @@ export function demoFilePath(dataDirectory: string): string {
 export async function bootstrapDemo(options: DemoBootstrapOptions): Promise<DemoInfo> {
   const { prisma, logger } = options;
   for (const plan of demoPlans) {
-    const data = {
-      name: plan.name,
-      tier: plan.tier,
-      quotaLimit: plan.quotaLimit,
-      quotaPeriod: plan.quotaPeriod,
-      ratePerSecond: plan.ratePerSecond,
-      rateBurst: plan.rateBurst,
-      concurrency: plan.concurrency,
-      prices: plan.prices as unknown as object,
-    };
-    const existing = await prisma.plan.findUnique({ where: { slug: plan.slug } });
-    if (!existing) {
-      const id = prefixedId('plan');
-      await prisma.plan.create({ data: { id, slug: plan.slug, ...data } });
-      await prisma.consumerGroup.create({ data: { id: prefixedId('cgrp'), name: plan.name, planId: id } });
-    }
+    const existing = await prisma.plan.findUnique({ where: { slug: plan.slug }, select: { id: true } });
+    if (!existing) await createPlan(prisma, parseInput(planCreateSchema, plan), bootstrapActor);
   }
+  await backfillPlanVersions(prisma);
 
   await prisma.api.upsert({
     where: { pathPrefix: demoApi.pathPrefix },
@@ -86,44 +85,20 @@ export async function bootstrapDemo(options: DemoBootstrapOptions): Promise<Demo
     demoConsumerId !== undefined &&
     (await prisma.consumer.findUnique({ where: { id: demoConsumerId } })) !== null;
   if (!consumerExists || !demoKey) {
-    const plan = await prisma.plan.findUniqueOrThrow({
-      where: { slug: demoApi.demoPlanSlug },
-      include: { group: true },
-    });
-    const key = generateApiKey();
-    const consumerId = prefixedId('cons');
-    await prisma.$transaction([
-      prisma.consumer.create({
-        data: {
-          id: consumerId,
-          name: 'Demo developer',
-          email: 'demo@example.com',
-          timeZone: 'UTC',
-          groupId: plan.group?.id ?? null,
-        },
+    const plan = await prisma.plan.findUniqueOrThrow({ where: { slug: demoApi.demoPlanSlug } });
+    const consumer = await createConsumer(
+      prisma,
+      parseInput(consumerCreateSchema, {
+        name: 'Demo developer',
+        email: 'demo@example.com',
+        planId: plan.id,
       }),
-      prisma.subscription.create({
-        data: {
-          id: prefixedId('sub'),
-          consumerId,
-          planId: plan.id,
-          planVersion: plan.version,
-          status: 'active',
-          periodAnchor: new Date(),
-        },
-      }),
-      prisma.apiKey.create({
-        data: {
-          id: prefixedId('key'),
-          consumerId,
-          hash: key.hash,
-          displayPrefix: key.displayPrefix,
-          name: 'demo',
-        },
-      }),
-    ]);
+      bootstrapActor,
+    );
+    const key = await createApiKey(prisma, { consumerId: consumer.id, name: 'demo' }, bootstrapActor);
+    const consumerId = consumer.id;
     demoConsumerId = consumerId;
-    demoKey = key.secret;
+    demoKey = key.key;
     logger.info({ consumerId }, 'seeded the demo consumer and its API key');
   }
 

@@ -1,11 +1,87 @@
 import { createHash } from 'node:crypto';
-import { type GatewaySnapshot } from '@tollgate/gateway-snapshot';
+import { type GatewaySnapshot, type SnapshotConsumer, type SnapshotPlan } from '@tollgate/gateway-snapshot';
+import { type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 
-/** Reads the control plane's current truth into the snapshot gateways hold in memory. */
+type PlanRow = Awaited<ReturnType<PrismaClient['plan']['findMany']>>[number];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+
+/**
+ * A stored PlanVersion definition, field by field: whatever is missing or malformed (rows written
+ * before a field existed) falls back to the plan's current value, so an old subscriber is never
+ * left without limits.
+ */
+function storedDefinition(stored: unknown, fallback: PlanDefinition): PlanDefinition {
+  if (!isRecord(stored)) return fallback;
+  const quota = isRecord(stored['quota']) ? stored['quota'] : {};
+  const rateLimit = stored['rateLimit'];
+  const countPolicy = isRecord(stored['countPolicy']) ? stored['countPolicy'] : {};
+  const allowed = stored['allowedEndpoints'];
+  const concurrency = stored['concurrency'];
+  return {
+    ...fallback,
+    quota: {
+      limit: isCount(quota['limit']) ? quota['limit'] : fallback.quota.limit,
+      period:
+        quota['period'] === 'month' || quota['period'] === 'day' ? quota['period'] : fallback.quota.period,
+    },
+    rateLimit:
+      rateLimit === null
+        ? null
+        : isRecord(rateLimit) && isCount(rateLimit['perSecond'])
+          ? {
+              perSecond: rateLimit['perSecond'],
+              burst: isCount(rateLimit['burst']) ? rateLimit['burst'] : rateLimit['perSecond'],
+            }
+          : fallback.rateLimit,
+    concurrency: concurrency === null || isCount(concurrency) ? concurrency : fallback.concurrency,
+    allowedEndpoints:
+      Array.isArray(allowed) && allowed.every((entry) => typeof entry === 'string')
+        ? allowed
+        : fallback.allowedEndpoints,
+    countPolicy: {
+      count4xx:
+        typeof countPolicy['count4xx'] === 'boolean'
+          ? countPolicy['count4xx']
+          : fallback.countPolicy.count4xx,
+      count5xx:
+        typeof countPolicy['count5xx'] === 'boolean'
+          ? countPolicy['count5xx']
+          : fallback.countPolicy.count5xx,
+    },
+  };
+}
+
+function snapshotPlan(plan: PlanRow, version: number, definition: PlanDefinition): SnapshotPlan {
+  return {
+    id: plan.id,
+    version,
+    name: plan.name,
+    quota: { limit: definition.quota.limit, period: definition.quota.period },
+    rateLimit: definition.rateLimit
+      ? { perSecond: definition.rateLimit.perSecond, burst: definition.rateLimit.burst }
+      : null,
+    concurrency: definition.concurrency,
+    allowedEndpoints: definition.allowedEndpoints.length > 0 ? [...definition.allowedEndpoints].sort() : null,
+    countPolicy: { count4xx: definition.countPolicy.count4xx, count5xx: definition.countPolicy.count5xx },
+  };
+}
+
+/**
+ * Reads the control plane's current truth into the snapshot gateways hold in memory: every plan's
+ * latest version plus each older version someone is still subscribed to.
+ */
 export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now()): Promise<GatewaySnapshot> {
   // Sequential reads: PGlite serves one connection at a time.
-  const apis = await prisma.api.findMany({ include: { routes: true }, orderBy: { id: 'asc' } });
+  const apis = await prisma.api.findMany({
+    include: { routes: { orderBy: { id: 'asc' } } },
+    orderBy: { id: 'asc' },
+  });
   const plans = await prisma.plan.findMany({ orderBy: { id: 'asc' } });
   const consumers = await prisma.consumer.findMany({
     orderBy: { id: 'asc' },
@@ -14,6 +90,64 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
     },
   });
   const keys = await prisma.apiKey.findMany({ where: { revokedAt: null }, orderBy: { id: 'asc' } });
+
+  const snapshotConsumers: SnapshotConsumer[] = [];
+  for (const consumer of consumers) {
+    const subscription = consumer.subscriptions[0];
+    if (!subscription) continue;
+    // A scheduled move whose date has passed applies now, even before a job rewrites the row.
+    const moved =
+      subscription.pendingPlanId !== null &&
+      subscription.pendingPlanVersion !== null &&
+      subscription.pendingEffectiveAt !== null &&
+      subscription.pendingEffectiveAt.getTime() <= now;
+    const suspended = consumer.status === 'suspended' || subscription.status === 'suspended';
+    snapshotConsumers.push({
+      id: consumer.id,
+      status: suspended ? 'suspended' : 'active',
+      suspendedReason:
+        consumer.status === 'suspended'
+          ? consumer.suspendedReason
+          : suspended
+            ? 'the subscription is suspended'
+            : null,
+      planId: moved ? (subscription.pendingPlanId as string) : subscription.planId,
+      planVersion: moved ? (subscription.pendingPlanVersion as number) : subscription.planVersion,
+      periodAnchor: subscription.periodAnchor.toISOString(),
+      timeZone: consumer.timeZone,
+    });
+  }
+
+  // Older versions in use: their frozen definitions.
+  const plansById = new Map(plans.map((plan) => [plan.id, plan]));
+  const pinned = new Map<string, Set<number>>();
+  for (const consumer of snapshotConsumers) {
+    const plan = plansById.get(consumer.planId);
+    if (!plan || plan.version === consumer.planVersion) continue;
+    const versions = pinned.get(plan.id) ?? new Set<number>();
+    versions.add(consumer.planVersion);
+    pinned.set(plan.id, versions);
+  }
+  const storedVersions =
+    pinned.size === 0
+      ? []
+      : await prisma.planVersion.findMany({
+          where: { planId: { in: [...pinned.keys()] } },
+          select: { planId: true, version: true, definition: true },
+        });
+  const stored = new Map(storedVersions.map((row) => [`${row.planId}@${row.version}`, row.definition]));
+
+  const snapshotPlans: SnapshotPlan[] = [];
+  for (const plan of plans) {
+    const latest = planDefinition(plan);
+    snapshotPlans.push(snapshotPlan(plan, plan.version, latest));
+    for (const version of [...(pinned.get(plan.id) ?? [])].sort((a, b) => a - b)) {
+      // A version without a row (data written before versions existed) gets the current limits.
+      snapshotPlans.push(
+        snapshotPlan(plan, version, storedDefinition(stored.get(`${plan.id}@${version}`), latest)),
+      );
+    }
+  }
 
   const content = {
     apis: apis.map((api) => ({
@@ -29,33 +163,8 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
         costWeight: route.costWeight,
       })),
     })),
-    plans: plans.map((plan) => ({
-      id: plan.id,
-      version: plan.version,
-      name: plan.name,
-      quota: { limit: plan.quotaLimit, period: plan.quotaPeriod },
-      rateLimit:
-        plan.ratePerSecond !== null
-          ? { perSecond: plan.ratePerSecond, burst: plan.rateBurst ?? plan.ratePerSecond }
-          : null,
-      concurrency: plan.concurrency,
-      allowedEndpoints: plan.allowedEndpoints.length > 0 ? plan.allowedEndpoints : null,
-      countPolicy: { count4xx: plan.count4xx, count5xx: plan.count5xx },
-    })),
-    consumers: consumers.flatMap((consumer) => {
-      const subscription = consumer.subscriptions[0];
-      if (!subscription) return [];
-      return [
-        {
-          id: consumer.id,
-          status: consumer.status,
-          suspendedReason: consumer.suspendedReason,
-          planId: subscription.planId,
-          periodAnchor: subscription.periodAnchor.toISOString(),
-          timeZone: consumer.timeZone,
-        },
-      ];
-    }),
+    plans: snapshotPlans,
+    consumers: snapshotConsumers,
     keys: keys.map((key) => ({
       hash: key.hash,
       keyId: key.id,

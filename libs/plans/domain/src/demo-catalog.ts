@@ -1,32 +1,13 @@
-/** What a first start seeds: the demo upstream's API and three plans. */
+import { type PlanCreateInput } from './plan.schema';
 
-export interface PriceComponent {
-  type: 'flat';
-  amountMinor: number;
-  currency: string;
-}
-
-export interface PlanDefinition {
-  slug: string;
-  name: string;
-  tier: 'free' | 'pay_per_call' | 'subscription' | 'enterprise';
-  quotaLimit: number;
-  quotaPeriod: 'month' | 'day';
-  ratePerSecond: number | null;
-  rateBurst: number | null;
-  concurrency: number | null;
-  prices: PriceComponent[];
-}
-
-export const demoPlans: PlanDefinition[] = [
+/** What a first start seeds: the demo upstream's API and three plans (bodies of the plan-create use case). */
+export const demoPlans: (PlanCreateInput & { slug: string })[] = [
   {
     slug: 'free',
     name: 'Free',
     tier: 'free',
-    quotaLimit: 1_000,
-    quotaPeriod: 'month',
-    ratePerSecond: 5,
-    rateBurst: 10,
+    quota: { limit: 1_000, period: 'month' },
+    rateLimit: { perSecond: 5, burst: 10 },
     concurrency: 2,
     prices: [],
   },
@@ -34,10 +15,8 @@ export const demoPlans: PlanDefinition[] = [
     slug: 'starter',
     name: 'Starter',
     tier: 'subscription',
-    quotaLimit: 50_000,
-    quotaPeriod: 'month',
-    ratePerSecond: 10,
-    rateBurst: 20,
+    quota: { limit: 50_000, period: 'month' },
+    rateLimit: { perSecond: 10, burst: 20 },
     concurrency: 5,
     prices: [{ type: 'flat', amountMinor: 4_900, currency: 'usd' }],
   },
@@ -45,10 +24,8 @@ export const demoPlans: PlanDefinition[] = [
     slug: 'pro',
     name: 'Pro',
     tier: 'subscription',
-    quotaLimit: 500_000,
-    quotaPeriod: 'month',
-    ratePerSecond: 50,
-    rateBurst: 100,
+    quota: { limit: 500_000, period: 'month' },
+    rateLimit: { perSecond: 50, burst: 100 },
     concurrency: 20,
     prices: [{ type: 'flat', amountMinor: 19_900, currency: 'usd' }],
   },

@@ -17,6 +17,7 @@ export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
     .setDescription('Plans, consumers, API keys, usage and billing of a Tollgate installation.')
     .setVersion('0.1.0')
     .addBearerAuth()
+    .addCookieAuth('tg_session', { type: 'apiKey', in: 'cookie' }, 'tg_session')
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -1,7 +1,8 @@
-import { type PrismaClient } from '@tollgate/relational';
-import { type ReadinessCheck } from '@tollgate/observability';
 import { type UsageQueries } from '@tollgate/metering-pipeline';
+import { type ReadinessCheck } from '@tollgate/observability';
 import { type AdminTokens } from '@tollgate/plans-data';
+import { type Counters, type Mailer } from '@tollgate/ports';
+import { type PrismaClient } from '@tollgate/relational';
 import { type Registry } from 'prom-client';
 import { type SnapshotCache } from './snapshot-cache';
 
@@ -15,6 +16,14 @@ export interface PlansHttpDependencies {
   readiness: ReadinessCheck[];
   /** Shared secret gateways present when they pull the snapshot (admin tokens work too). */
   gatewayToken?: string;
+  /** Verification and password-reset mail. */
+  mailer: Mailer;
+  /** Abuse limits of the control plane itself (signup, login, password reset). */
+  counters: Counters;
+  /** Base URL of this control plane as developers reach it, for links in mail. */
+  publicUrl: string;
+  /** Secret that signs verification and reset links; stable across restarts. */
+  signingSecret: string;
 }
 
 export const PLANS_DEPENDENCIES = Symbol('PLANS_DEPENDENCIES');

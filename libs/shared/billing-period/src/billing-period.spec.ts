@@ -37,6 +37,31 @@ describe('billingPeriodAt', () => {
     expect(period.end - period.start).toBe(23 * 3_600_000);
   });
 
+  it('starts the day when the clock jumps over midnight (Sao Paulo, 2018) and makes the fall-back day 25 h', () => {
+    const spring = billingPeriodAt(Date.parse('2018-11-04T12:00:00Z'), 0, 'America/Sao_Paulo', 'day');
+    expect(iso(spring.start)).toBe('2018-11-04T03:00:00.000Z'); // 01:00 local: 00:00 never happened
+    expect(spring.end - spring.start).toBe(23 * 3_600_000);
+    const fall = billingPeriodAt(Date.parse('2019-02-16T12:00:00Z'), 0, 'America/Sao_Paulo', 'day');
+    expect(iso(fall.start)).toBe('2019-02-16T02:00:00.000Z');
+    expect(fall.end - fall.start).toBe(25 * 3_600_000);
+  });
+
+  it('makes Lord Howe days 23.5 and 24.5 hours long (30-minute DST)', () => {
+    const spring = billingPeriodAt(Date.parse('2026-10-04T06:00:00Z'), 0, 'Australia/Lord_Howe', 'day');
+    expect(iso(spring.start)).toBe('2026-10-03T13:30:00.000Z');
+    expect(spring.end - spring.start).toBe(23.5 * 3_600_000);
+    const fall = billingPeriodAt(Date.parse('2026-04-05T06:00:00Z'), 0, 'Australia/Lord_Howe', 'day');
+    expect(fall.end - fall.start).toBe(24.5 * 3_600_000);
+  });
+
+  it('moves a month start whose local time the clock skips forward by the gap', () => {
+    // 02:30 in Berlin on 2025-03-29; on 2026-03-29 the clock jumps from 02:00 to 03:00.
+    const anchor = Date.parse('2025-03-29T01:30:00Z');
+    const period = billingPeriodAt(Date.parse('2026-04-10T00:00:00Z'), anchor, 'Europe/Berlin', 'month');
+    expect(iso(period.start)).toBe('2026-03-29T01:30:00.000Z'); // 03:30 CEST
+    expect(iso(period.end)).toBe('2026-04-29T00:30:00.000Z'); // 02:30 CEST
+  });
+
   it('always contains the instant', () => {
     const anchor = Date.parse('2025-05-31T22:30:00Z');
     for (

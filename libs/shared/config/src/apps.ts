@@ -36,6 +36,8 @@ export const plansConfigSchema = z.object({
   ...analyticsArea.shape,
   ...adminArea.shape,
   ...gatewayLinkArea.pick({ GATEWAY_TOKEN: true, SNAPSHOT_POLL_MS: true }).shape,
+  ...countersArea.shape,
+  ...mailArea.shape,
   ...demoArea.shape,
   ...gatewayHttpArea.pick({ GATEWAY_PORT: true }).shape,
   ...dataDirArea.shape,

@@ -25,6 +25,12 @@ export const controlPlaneHttpArea = z.object({
     .port({ description: 'HTTP port of the control plane (admin API, portal, usage API)' })
     .default(3000),
   HOST: variable.string({ description: 'Interface the HTTP servers bind to' }).default('127.0.0.1'),
+  PUBLIC_URL: variable
+    .url({
+      description:
+        'Base URL developers use to reach the control plane (links in mail); default http://HOST:PORT',
+    })
+    .optional(),
 });
 
 export const gatewayHttpArea = z.object({
@@ -77,7 +83,10 @@ export const eventLogArea = z.object({
 
 export const countersArea = z.object({
   REDIS_URL: variable
-    .url({ description: 'Redis URL for quotas, rates and concurrency; unset in embedded mode (in-memory)' })
+    .url({
+      description:
+        'Redis URL: quotas, rates and concurrency, the config bus that pushes snapshots to gateways, control-plane abuse limits; unset in embedded mode (in-memory)',
+    })
     .optional(),
   REDIS_KEY_PREFIX: variable
     .string({ description: 'Prefix of every Redis key Tollgate writes' })

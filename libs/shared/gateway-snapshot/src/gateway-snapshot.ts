@@ -23,6 +23,10 @@ export interface SnapshotApi {
   routes: SnapshotRoute[];
 }
 
+/**
+ * One version of a plan. A snapshot holds every (id, version) some consumer is subscribed to, plus
+ * each plan's latest version: subscribers keep their version's limits until they are moved.
+ */
 export interface SnapshotPlan {
   id: string;
   version: number;
@@ -40,6 +44,8 @@ export interface SnapshotConsumer {
   status: 'active' | 'suspended';
   suspendedReason: string | null;
   planId: string;
+  /** The version of the plan the subscription is pinned to; its limits are in `plans`. */
+  planVersion: number;
   /** Billing-period anchor (ISO 8601 instant) and the consumer's IANA time zone. */
   periodAnchor: string;
   timeZone: string;
@@ -63,4 +69,9 @@ export interface GatewaySnapshot {
   consumers: SnapshotConsumer[];
   /** Only keys that are not revoked. */
   keys: SnapshotKey[];
+}
+
+/** How plans are looked up: by id and version, e.g. `plan_123@2`. */
+export function snapshotPlanKey(planId: string, version: number): string {
+  return `${planId}@${version}`;
 }

@@ -14,7 +14,8 @@ export function randomToken(length: number): string {
   return out;
 }
 
-export type IdPrefix = 'api' | 'rte' | 'plan' | 'cgrp' | 'cons' | 'key' | 'sub' | 'adm' | 'aud';
+export type IdPrefix =
+  'api' | 'rte' | 'plan' | 'pver' | 'cgrp' | 'cons' | 'key' | 'sub' | 'adm' | 'aud' | 'dev' | 'ses';
 
 /** Prefixed, readable ids such as `cons_0k3…`: the prefix says what the id names. */
 export function prefixedId(prefix: IdPrefix): string {

@@ -26,6 +26,7 @@ export function consumerFixture(
   return {
     status: 'active',
     suspendedReason: null,
+    planVersion: 1,
     periodAnchor: '2025-01-15T00:00:00.000Z',
     timeZone: 'UTC',
     ...overrides,

@@ -33,6 +33,12 @@ export type Route = Prisma.RouteModel
  */
 export type Plan = Prisma.PlanModel
 /**
+ * Model PlanVersion
+ * The immutable definition of each version of a plan (limits, policies, prices). The Plan row
+ * holds the latest; subscribers keep the version they subscribed to until moved.
+ */
+export type PlanVersion = Prisma.PlanVersionModel
+/**
  * Model ConsumerGroup
  * 
  */
@@ -52,6 +58,26 @@ export type ApiKey = Prisma.ApiKeyModel
  * 
  */
 export type Subscription = Prisma.SubscriptionModel
+/**
+ * Model Developer
+ * A developer's portal account.
+ */
+export type Developer = Prisma.DeveloperModel
+/**
+ * Model AdminUser
+ * A person on the provider's team, with a role.
+ */
+export type AdminUser = Prisma.AdminUserModel
+/**
+ * Model Session
+ * Login sessions and personal tokens of developers and admin users; only the SHA-256 is stored.
+ */
+export type Session = Prisma.SessionModel
+/**
+ * Model AuditLog
+ * Every admin write: who did what to which entity, with the state before and after.
+ */
+export type AuditLog = Prisma.AuditLogModel
 /**
  * Model Setting
  * Small instance-wide settings, e.g. the SHA-256 of the bootstrap admin token.

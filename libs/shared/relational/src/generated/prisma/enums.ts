@@ -35,6 +35,23 @@ export const ConsumerStatus = {
 export type ConsumerStatus = (typeof ConsumerStatus)[keyof typeof ConsumerStatus]
 
 
+export const AdminRole = {
+  owner: 'owner',
+  admin: 'admin',
+  viewer: 'viewer'
+} as const
+
+export type AdminRole = (typeof AdminRole)[keyof typeof AdminRole]
+
+
+export const SessionSubject = {
+  developer: 'developer',
+  admin: 'admin'
+} as const
+
+export type SessionSubject = (typeof SessionSubject)[keyof typeof SessionSubject]
+
+
 export const SubscriptionStatus = {
   trialing: 'trialing',
   active: 'active',

@@ -54,10 +54,15 @@ export const ModelName = {
   Api: 'Api',
   Route: 'Route',
   Plan: 'Plan',
+  PlanVersion: 'PlanVersion',
   ConsumerGroup: 'ConsumerGroup',
   Consumer: 'Consumer',
   ApiKey: 'ApiKey',
   Subscription: 'Subscription',
+  Developer: 'Developer',
+  AdminUser: 'AdminUser',
+  Session: 'Session',
+  AuditLog: 'AuditLog',
   Setting: 'Setting'
 } as const
 
@@ -118,11 +123,28 @@ export const PlanScalarFieldEnum = {
   alertThresholds: 'alertThresholds',
   prices: 'prices',
   currency: 'currency',
+  overageBufferPercent: 'overageBufferPercent',
+  overageUnitPriceMinor: 'overageUnitPriceMinor',
+  trialDays: 'trialDays',
+  description: 'description',
+  isPublic: 'isPublic',
+  archivedAt: 'archivedAt',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
 
 export type PlanScalarFieldEnum = (typeof PlanScalarFieldEnum)[keyof typeof PlanScalarFieldEnum]
+
+
+export const PlanVersionScalarFieldEnum = {
+  id: 'id',
+  planId: 'planId',
+  version: 'version',
+  definition: 'definition',
+  createdAt: 'createdAt'
+} as const
+
+export type PlanVersionScalarFieldEnum = (typeof PlanVersionScalarFieldEnum)[keyof typeof PlanVersionScalarFieldEnum]
 
 
 export const ConsumerGroupScalarFieldEnum = {
@@ -141,6 +163,10 @@ export const ConsumerScalarFieldEnum = {
   status: 'status',
   suspendedReason: 'suspendedReason',
   timeZone: 'timeZone',
+  billingEmails: 'billingEmails',
+  webhookUrl: 'webhookUrl',
+  webhookSecret: 'webhookSecret',
+  developerId: 'developerId',
   groupId: 'groupId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -158,6 +184,7 @@ export const ApiKeyScalarFieldEnum = {
   scopes: 'scopes',
   expiresAt: 'expiresAt',
   revokedAt: 'revokedAt',
+  replacedById: 'replacedById',
   createdAt: 'createdAt'
 } as const
 
@@ -173,11 +200,69 @@ export const SubscriptionScalarFieldEnum = {
   periodAnchor: 'periodAnchor',
   createdAt: 'createdAt',
   canceledAt: 'canceledAt',
+  trialEndsAt: 'trialEndsAt',
+  pendingPlanId: 'pendingPlanId',
+  pendingPlanVersion: 'pendingPlanVersion',
+  pendingEffectiveAt: 'pendingEffectiveAt',
   stripeCustomerId: 'stripeCustomerId',
   stripeSubscriptionId: 'stripeSubscriptionId'
 } as const
 
 export type SubscriptionScalarFieldEnum = (typeof SubscriptionScalarFieldEnum)[keyof typeof SubscriptionScalarFieldEnum]
+
+
+export const DeveloperScalarFieldEnum = {
+  id: 'id',
+  email: 'email',
+  name: 'name',
+  passwordHash: 'passwordHash',
+  emailVerifiedAt: 'emailVerifiedAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type DeveloperScalarFieldEnum = (typeof DeveloperScalarFieldEnum)[keyof typeof DeveloperScalarFieldEnum]
+
+
+export const AdminUserScalarFieldEnum = {
+  id: 'id',
+  email: 'email',
+  name: 'name',
+  role: 'role',
+  passwordHash: 'passwordHash',
+  disabledAt: 'disabledAt',
+  createdAt: 'createdAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type AdminUserScalarFieldEnum = (typeof AdminUserScalarFieldEnum)[keyof typeof AdminUserScalarFieldEnum]
+
+
+export const SessionScalarFieldEnum = {
+  id: 'id',
+  tokenHash: 'tokenHash',
+  subjectType: 'subjectType',
+  subjectId: 'subjectId',
+  expiresAt: 'expiresAt',
+  createdAt: 'createdAt'
+} as const
+
+export type SessionScalarFieldEnum = (typeof SessionScalarFieldEnum)[keyof typeof SessionScalarFieldEnum]
+
+
+export const AuditLogScalarFieldEnum = {
+  id: 'id',
+  actorType: 'actorType',
+  actorId: 'actorId',
+  action: 'action',
+  entityType: 'entityType',
+  entityId: 'entityId',
+  before: 'before',
+  after: 'after',
+  createdAt: 'createdAt'
+} as const
+
+export type AuditLogScalarFieldEnum = (typeof AuditLogScalarFieldEnum)[keyof typeof AuditLogScalarFieldEnum]
 
 
 export const SettingScalarFieldEnum = {
@@ -202,6 +287,14 @@ export const JsonNullValueInput = {
 } as const
 
 export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
+
+
+export const NullableJsonNullValueInput = {
+  DbNull: DbNull,
+  JsonNull: JsonNull
+} as const
+
+export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
 
 
 export const QueryMode = {

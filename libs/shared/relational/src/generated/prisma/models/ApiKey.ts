@@ -32,6 +32,7 @@ export type ApiKeyMinAggregateOutputType = {
   name: string | null
   expiresAt: Date | null
   revokedAt: Date | null
+  replacedById: string | null
   createdAt: Date | null
 }
 
@@ -43,6 +44,7 @@ export type ApiKeyMaxAggregateOutputType = {
   name: string | null
   expiresAt: Date | null
   revokedAt: Date | null
+  replacedById: string | null
   createdAt: Date | null
 }
 
@@ -55,6 +57,7 @@ export type ApiKeyCountAggregateOutputType = {
   scopes: number
   expiresAt: number
   revokedAt: number
+  replacedById: number
   createdAt: number
   _all: number
 }
@@ -68,6 +71,7 @@ export type ApiKeyMinAggregateInputType = {
   name?: true
   expiresAt?: true
   revokedAt?: true
+  replacedById?: true
   createdAt?: true
 }
 
@@ -79,6 +83,7 @@ export type ApiKeyMaxAggregateInputType = {
   name?: true
   expiresAt?: true
   revokedAt?: true
+  replacedById?: true
   createdAt?: true
 }
 
@@ -91,6 +96,7 @@ export type ApiKeyCountAggregateInputType = {
   scopes?: true
   expiresAt?: true
   revokedAt?: true
+  replacedById?: true
   createdAt?: true
   _all?: true
 }
@@ -176,6 +182,7 @@ export type ApiKeyGroupByOutputType = {
   scopes: string[]
   expiresAt: Date | null
   revokedAt: Date | null
+  replacedById: string | null
   createdAt: Date
   _count: ApiKeyCountAggregateOutputType | null
   _min: ApiKeyMinAggregateOutputType | null
@@ -209,6 +216,7 @@ export type ApiKeyWhereInput = {
   scopes?: Prisma.StringNullableListFilter<"ApiKey">
   expiresAt?: Prisma.DateTimeNullableFilter<"ApiKey"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiKey"> | Date | string | null
+  replacedById?: Prisma.StringNullableFilter<"ApiKey"> | string | null
   createdAt?: Prisma.DateTimeFilter<"ApiKey"> | Date | string
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
 }
@@ -222,6 +230,7 @@ export type ApiKeyOrderByWithRelationInput = {
   scopes?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  replacedById?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   consumer?: Prisma.ConsumerOrderByWithRelationInput
 }
@@ -238,6 +247,7 @@ export type ApiKeyWhereUniqueInput = Prisma.AtLeast<{
   scopes?: Prisma.StringNullableListFilter<"ApiKey">
   expiresAt?: Prisma.DateTimeNullableFilter<"ApiKey"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiKey"> | Date | string | null
+  replacedById?: Prisma.StringNullableFilter<"ApiKey"> | string | null
   createdAt?: Prisma.DateTimeFilter<"ApiKey"> | Date | string
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
 }, "id" | "hash">
@@ -251,6 +261,7 @@ export type ApiKeyOrderByWithAggregationInput = {
   scopes?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrderInput | Prisma.SortOrder
   revokedAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  replacedById?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.ApiKeyCountOrderByAggregateInput
   _max?: Prisma.ApiKeyMaxOrderByAggregateInput
@@ -269,6 +280,7 @@ export type ApiKeyScalarWhereWithAggregatesInput = {
   scopes?: Prisma.StringNullableListFilter<"ApiKey">
   expiresAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ApiKey"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"ApiKey"> | Date | string | null
+  replacedById?: Prisma.StringNullableWithAggregatesFilter<"ApiKey"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"ApiKey"> | Date | string
 }
 
@@ -280,6 +292,7 @@ export type ApiKeyCreateInput = {
   scopes?: Prisma.ApiKeyCreatescopesInput | string[]
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
+  replacedById?: string | null
   createdAt?: Date | string
   consumer: Prisma.ConsumerCreateNestedOneWithoutApiKeysInput
 }
@@ -293,6 +306,7 @@ export type ApiKeyUncheckedCreateInput = {
   scopes?: Prisma.ApiKeyCreatescopesInput | string[]
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
+  replacedById?: string | null
   createdAt?: Date | string
 }
 
@@ -304,6 +318,7 @@ export type ApiKeyUpdateInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutApiKeysNestedInput
 }
@@ -317,6 +332,7 @@ export type ApiKeyUncheckedUpdateInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -329,6 +345,7 @@ export type ApiKeyCreateManyInput = {
   scopes?: Prisma.ApiKeyCreatescopesInput | string[]
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
+  replacedById?: string | null
   createdAt?: Date | string
 }
 
@@ -340,6 +357,7 @@ export type ApiKeyUpdateManyMutationInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -352,6 +370,7 @@ export type ApiKeyUncheckedUpdateManyInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -374,6 +393,7 @@ export type ApiKeyCountOrderByAggregateInput = {
   scopes?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
+  replacedById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -385,6 +405,7 @@ export type ApiKeyMaxOrderByAggregateInput = {
   name?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
+  replacedById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -396,6 +417,7 @@ export type ApiKeyMinOrderByAggregateInput = {
   name?: Prisma.SortOrder
   expiresAt?: Prisma.SortOrder
   revokedAt?: Prisma.SortOrder
+  replacedById?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -450,10 +472,6 @@ export type ApiKeyUpdatescopesInput = {
   push?: string | string[]
 }
 
-export type NullableDateTimeFieldUpdateOperationsInput = {
-  set?: Date | string | null
-}
-
 export type ApiKeyCreateWithoutConsumerInput = {
   id: string
   hash: string
@@ -462,6 +480,7 @@ export type ApiKeyCreateWithoutConsumerInput = {
   scopes?: Prisma.ApiKeyCreatescopesInput | string[]
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
+  replacedById?: string | null
   createdAt?: Date | string
 }
 
@@ -473,6 +492,7 @@ export type ApiKeyUncheckedCreateWithoutConsumerInput = {
   scopes?: Prisma.ApiKeyCreatescopesInput | string[]
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
+  replacedById?: string | null
   createdAt?: Date | string
 }
 
@@ -514,6 +534,7 @@ export type ApiKeyScalarWhereInput = {
   scopes?: Prisma.StringNullableListFilter<"ApiKey">
   expiresAt?: Prisma.DateTimeNullableFilter<"ApiKey"> | Date | string | null
   revokedAt?: Prisma.DateTimeNullableFilter<"ApiKey"> | Date | string | null
+  replacedById?: Prisma.StringNullableFilter<"ApiKey"> | string | null
   createdAt?: Prisma.DateTimeFilter<"ApiKey"> | Date | string
 }
 
@@ -525,6 +546,7 @@ export type ApiKeyCreateManyConsumerInput = {
   scopes?: Prisma.ApiKeyCreatescopesInput | string[]
   expiresAt?: Date | string | null
   revokedAt?: Date | string | null
+  replacedById?: string | null
   createdAt?: Date | string
 }
 
@@ -536,6 +558,7 @@ export type ApiKeyUpdateWithoutConsumerInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -547,6 +570,7 @@ export type ApiKeyUncheckedUpdateWithoutConsumerInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -558,6 +582,7 @@ export type ApiKeyUncheckedUpdateManyWithoutConsumerInput = {
   scopes?: Prisma.ApiKeyUpdatescopesInput | string[]
   expiresAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   revokedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  replacedById?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -572,6 +597,7 @@ export type ApiKeySelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   scopes?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
+  replacedById?: boolean
   createdAt?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["apiKey"]>
@@ -585,6 +611,7 @@ export type ApiKeySelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   scopes?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
+  replacedById?: boolean
   createdAt?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["apiKey"]>
@@ -598,6 +625,7 @@ export type ApiKeySelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   scopes?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
+  replacedById?: boolean
   createdAt?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["apiKey"]>
@@ -611,10 +639,11 @@ export type ApiKeySelectScalar = {
   scopes?: boolean
   expiresAt?: boolean
   revokedAt?: boolean
+  replacedById?: boolean
   createdAt?: boolean
 }
 
-export type ApiKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "hash" | "displayPrefix" | "name" | "scopes" | "expiresAt" | "revokedAt" | "createdAt", ExtArgs["result"]["apiKey"]>
+export type ApiKeyOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "hash" | "displayPrefix" | "name" | "scopes" | "expiresAt" | "revokedAt" | "replacedById" | "createdAt", ExtArgs["result"]["apiKey"]>
 export type ApiKeyInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
 }
@@ -642,6 +671,10 @@ export type $ApiKeyPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     scopes: string[]
     expiresAt: Date | null
     revokedAt: Date | null
+    /**
+     * Set on the old key when it is rotated; it keeps working until its (shortened) expiry.
+     */
+    replacedById: string | null
     createdAt: Date
   }, ExtArgs["result"]["apiKey"]>
   composites: {}
@@ -1075,6 +1108,7 @@ export interface ApiKeyFieldRefs {
   readonly scopes: Prisma.FieldRef<"ApiKey", 'String[]'>
   readonly expiresAt: Prisma.FieldRef<"ApiKey", 'DateTime'>
   readonly revokedAt: Prisma.FieldRef<"ApiKey", 'DateTime'>
+  readonly replacedById: Prisma.FieldRef<"ApiKey", 'String'>
   readonly createdAt: Prisma.FieldRef<"ApiKey", 'DateTime'>
 }
     

@@ -31,6 +31,9 @@ export type ConsumerMinAggregateOutputType = {
   status: $Enums.ConsumerStatus | null
   suspendedReason: string | null
   timeZone: string | null
+  webhookUrl: string | null
+  webhookSecret: string | null
+  developerId: string | null
   groupId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -43,6 +46,9 @@ export type ConsumerMaxAggregateOutputType = {
   status: $Enums.ConsumerStatus | null
   suspendedReason: string | null
   timeZone: string | null
+  webhookUrl: string | null
+  webhookSecret: string | null
+  developerId: string | null
   groupId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -55,6 +61,10 @@ export type ConsumerCountAggregateOutputType = {
   status: number
   suspendedReason: number
   timeZone: number
+  billingEmails: number
+  webhookUrl: number
+  webhookSecret: number
+  developerId: number
   groupId: number
   createdAt: number
   updatedAt: number
@@ -69,6 +79,9 @@ export type ConsumerMinAggregateInputType = {
   status?: true
   suspendedReason?: true
   timeZone?: true
+  webhookUrl?: true
+  webhookSecret?: true
+  developerId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -81,6 +94,9 @@ export type ConsumerMaxAggregateInputType = {
   status?: true
   suspendedReason?: true
   timeZone?: true
+  webhookUrl?: true
+  webhookSecret?: true
+  developerId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -93,6 +109,10 @@ export type ConsumerCountAggregateInputType = {
   status?: true
   suspendedReason?: true
   timeZone?: true
+  billingEmails?: true
+  webhookUrl?: true
+  webhookSecret?: true
+  developerId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -178,6 +198,10 @@ export type ConsumerGroupByOutputType = {
   status: $Enums.ConsumerStatus
   suspendedReason: string | null
   timeZone: string
+  billingEmails: string[]
+  webhookUrl: string | null
+  webhookSecret: string | null
+  developerId: string | null
   groupId: string | null
   createdAt: Date
   updatedAt: Date
@@ -211,10 +235,15 @@ export type ConsumerWhereInput = {
   status?: Prisma.EnumConsumerStatusFilter<"Consumer"> | $Enums.ConsumerStatus
   suspendedReason?: Prisma.StringNullableFilter<"Consumer"> | string | null
   timeZone?: Prisma.StringFilter<"Consumer"> | string
+  billingEmails?: Prisma.StringNullableListFilter<"Consumer">
+  webhookUrl?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   group?: Prisma.XOR<Prisma.ConsumerGroupNullableScalarRelationFilter, Prisma.ConsumerGroupWhereInput> | null
+  developer?: Prisma.XOR<Prisma.DeveloperNullableScalarRelationFilter, Prisma.DeveloperWhereInput> | null
   apiKeys?: Prisma.ApiKeyListRelationFilter
   subscriptions?: Prisma.SubscriptionListRelationFilter
 }
@@ -226,10 +255,15 @@ export type ConsumerOrderByWithRelationInput = {
   status?: Prisma.SortOrder
   suspendedReason?: Prisma.SortOrderInput | Prisma.SortOrder
   timeZone?: Prisma.SortOrder
+  billingEmails?: Prisma.SortOrder
+  webhookUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  webhookSecret?: Prisma.SortOrderInput | Prisma.SortOrder
+  developerId?: Prisma.SortOrderInput | Prisma.SortOrder
   groupId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   group?: Prisma.ConsumerGroupOrderByWithRelationInput
+  developer?: Prisma.DeveloperOrderByWithRelationInput
   apiKeys?: Prisma.ApiKeyOrderByRelationAggregateInput
   subscriptions?: Prisma.SubscriptionOrderByRelationAggregateInput
 }
@@ -244,10 +278,15 @@ export type ConsumerWhereUniqueInput = Prisma.AtLeast<{
   status?: Prisma.EnumConsumerStatusFilter<"Consumer"> | $Enums.ConsumerStatus
   suspendedReason?: Prisma.StringNullableFilter<"Consumer"> | string | null
   timeZone?: Prisma.StringFilter<"Consumer"> | string
+  billingEmails?: Prisma.StringNullableListFilter<"Consumer">
+  webhookUrl?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   group?: Prisma.XOR<Prisma.ConsumerGroupNullableScalarRelationFilter, Prisma.ConsumerGroupWhereInput> | null
+  developer?: Prisma.XOR<Prisma.DeveloperNullableScalarRelationFilter, Prisma.DeveloperWhereInput> | null
   apiKeys?: Prisma.ApiKeyListRelationFilter
   subscriptions?: Prisma.SubscriptionListRelationFilter
 }, "id">
@@ -259,6 +298,10 @@ export type ConsumerOrderByWithAggregationInput = {
   status?: Prisma.SortOrder
   suspendedReason?: Prisma.SortOrderInput | Prisma.SortOrder
   timeZone?: Prisma.SortOrder
+  billingEmails?: Prisma.SortOrder
+  webhookUrl?: Prisma.SortOrderInput | Prisma.SortOrder
+  webhookSecret?: Prisma.SortOrderInput | Prisma.SortOrder
+  developerId?: Prisma.SortOrderInput | Prisma.SortOrder
   groupId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -277,6 +320,10 @@ export type ConsumerScalarWhereWithAggregatesInput = {
   status?: Prisma.EnumConsumerStatusWithAggregatesFilter<"Consumer"> | $Enums.ConsumerStatus
   suspendedReason?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   timeZone?: Prisma.StringWithAggregatesFilter<"Consumer"> | string
+  billingEmails?: Prisma.StringNullableListFilter<"Consumer">
+  webhookUrl?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
+  webhookSecret?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
+  developerId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Consumer"> | Date | string
@@ -289,9 +336,13 @@ export type ConsumerCreateInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
+  developer?: Prisma.DeveloperCreateNestedOneWithoutConsumersInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutConsumerInput
   subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutConsumerInput
 }
@@ -303,6 +354,10 @@ export type ConsumerUncheckedCreateInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  developerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -317,9 +372,13 @@ export type ConsumerUpdateInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
+  developer?: Prisma.DeveloperUpdateOneWithoutConsumersNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutConsumerNestedInput
   subscriptions?: Prisma.SubscriptionUpdateManyWithoutConsumerNestedInput
 }
@@ -331,6 +390,10 @@ export type ConsumerUncheckedUpdateInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -345,6 +408,10 @@ export type ConsumerCreateManyInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  developerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -357,6 +424,9 @@ export type ConsumerUpdateManyMutationInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -368,6 +438,10 @@ export type ConsumerUncheckedUpdateManyInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -390,6 +464,10 @@ export type ConsumerCountOrderByAggregateInput = {
   status?: Prisma.SortOrder
   suspendedReason?: Prisma.SortOrder
   timeZone?: Prisma.SortOrder
+  billingEmails?: Prisma.SortOrder
+  webhookUrl?: Prisma.SortOrder
+  webhookSecret?: Prisma.SortOrder
+  developerId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -402,6 +480,9 @@ export type ConsumerMaxOrderByAggregateInput = {
   status?: Prisma.SortOrder
   suspendedReason?: Prisma.SortOrder
   timeZone?: Prisma.SortOrder
+  webhookUrl?: Prisma.SortOrder
+  webhookSecret?: Prisma.SortOrder
+  developerId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -414,6 +495,9 @@ export type ConsumerMinOrderByAggregateInput = {
   status?: Prisma.SortOrder
   suspendedReason?: Prisma.SortOrder
   timeZone?: Prisma.SortOrder
+  webhookUrl?: Prisma.SortOrder
+  webhookSecret?: Prisma.SortOrder
+  developerId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -466,12 +550,17 @@ export type ConsumerUncheckedUpdateManyWithoutGroupNestedInput = {
   deleteMany?: Prisma.ConsumerScalarWhereInput | Prisma.ConsumerScalarWhereInput[]
 }
 
+export type ConsumerCreatebillingEmailsInput = {
+  set: string[]
+}
+
 export type EnumConsumerStatusFieldUpdateOperationsInput = {
   set?: $Enums.ConsumerStatus
 }
 
-export type NullableStringFieldUpdateOperationsInput = {
-  set?: string | null
+export type ConsumerUpdatebillingEmailsInput = {
+  set?: string[]
+  push?: string | string[]
 }
 
 export type ConsumerCreateNestedOneWithoutApiKeysInput = {
@@ -502,6 +591,48 @@ export type ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.ConsumerUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.ConsumerUpdateWithoutSubscriptionsInput>, Prisma.ConsumerUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type ConsumerCreateNestedManyWithoutDeveloperInput = {
+  create?: Prisma.XOR<Prisma.ConsumerCreateWithoutDeveloperInput, Prisma.ConsumerUncheckedCreateWithoutDeveloperInput> | Prisma.ConsumerCreateWithoutDeveloperInput[] | Prisma.ConsumerUncheckedCreateWithoutDeveloperInput[]
+  connectOrCreate?: Prisma.ConsumerCreateOrConnectWithoutDeveloperInput | Prisma.ConsumerCreateOrConnectWithoutDeveloperInput[]
+  createMany?: Prisma.ConsumerCreateManyDeveloperInputEnvelope
+  connect?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+}
+
+export type ConsumerUncheckedCreateNestedManyWithoutDeveloperInput = {
+  create?: Prisma.XOR<Prisma.ConsumerCreateWithoutDeveloperInput, Prisma.ConsumerUncheckedCreateWithoutDeveloperInput> | Prisma.ConsumerCreateWithoutDeveloperInput[] | Prisma.ConsumerUncheckedCreateWithoutDeveloperInput[]
+  connectOrCreate?: Prisma.ConsumerCreateOrConnectWithoutDeveloperInput | Prisma.ConsumerCreateOrConnectWithoutDeveloperInput[]
+  createMany?: Prisma.ConsumerCreateManyDeveloperInputEnvelope
+  connect?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+}
+
+export type ConsumerUpdateManyWithoutDeveloperNestedInput = {
+  create?: Prisma.XOR<Prisma.ConsumerCreateWithoutDeveloperInput, Prisma.ConsumerUncheckedCreateWithoutDeveloperInput> | Prisma.ConsumerCreateWithoutDeveloperInput[] | Prisma.ConsumerUncheckedCreateWithoutDeveloperInput[]
+  connectOrCreate?: Prisma.ConsumerCreateOrConnectWithoutDeveloperInput | Prisma.ConsumerCreateOrConnectWithoutDeveloperInput[]
+  upsert?: Prisma.ConsumerUpsertWithWhereUniqueWithoutDeveloperInput | Prisma.ConsumerUpsertWithWhereUniqueWithoutDeveloperInput[]
+  createMany?: Prisma.ConsumerCreateManyDeveloperInputEnvelope
+  set?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  disconnect?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  delete?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  connect?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  update?: Prisma.ConsumerUpdateWithWhereUniqueWithoutDeveloperInput | Prisma.ConsumerUpdateWithWhereUniqueWithoutDeveloperInput[]
+  updateMany?: Prisma.ConsumerUpdateManyWithWhereWithoutDeveloperInput | Prisma.ConsumerUpdateManyWithWhereWithoutDeveloperInput[]
+  deleteMany?: Prisma.ConsumerScalarWhereInput | Prisma.ConsumerScalarWhereInput[]
+}
+
+export type ConsumerUncheckedUpdateManyWithoutDeveloperNestedInput = {
+  create?: Prisma.XOR<Prisma.ConsumerCreateWithoutDeveloperInput, Prisma.ConsumerUncheckedCreateWithoutDeveloperInput> | Prisma.ConsumerCreateWithoutDeveloperInput[] | Prisma.ConsumerUncheckedCreateWithoutDeveloperInput[]
+  connectOrCreate?: Prisma.ConsumerCreateOrConnectWithoutDeveloperInput | Prisma.ConsumerCreateOrConnectWithoutDeveloperInput[]
+  upsert?: Prisma.ConsumerUpsertWithWhereUniqueWithoutDeveloperInput | Prisma.ConsumerUpsertWithWhereUniqueWithoutDeveloperInput[]
+  createMany?: Prisma.ConsumerCreateManyDeveloperInputEnvelope
+  set?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  disconnect?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  delete?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  connect?: Prisma.ConsumerWhereUniqueInput | Prisma.ConsumerWhereUniqueInput[]
+  update?: Prisma.ConsumerUpdateWithWhereUniqueWithoutDeveloperInput | Prisma.ConsumerUpdateWithWhereUniqueWithoutDeveloperInput[]
+  updateMany?: Prisma.ConsumerUpdateManyWithWhereWithoutDeveloperInput | Prisma.ConsumerUpdateManyWithWhereWithoutDeveloperInput[]
+  deleteMany?: Prisma.ConsumerScalarWhereInput | Prisma.ConsumerScalarWhereInput[]
+}
+
 export type ConsumerCreateWithoutGroupInput = {
   id: string
   name: string
@@ -509,8 +640,12 @@ export type ConsumerCreateWithoutGroupInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
+  developer?: Prisma.DeveloperCreateNestedOneWithoutConsumersInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutConsumerInput
   subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutConsumerInput
 }
@@ -522,6 +657,10 @@ export type ConsumerUncheckedCreateWithoutGroupInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  developerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutConsumerInput
@@ -564,6 +703,10 @@ export type ConsumerScalarWhereInput = {
   status?: Prisma.EnumConsumerStatusFilter<"Consumer"> | $Enums.ConsumerStatus
   suspendedReason?: Prisma.StringNullableFilter<"Consumer"> | string | null
   timeZone?: Prisma.StringFilter<"Consumer"> | string
+  billingEmails?: Prisma.StringNullableListFilter<"Consumer">
+  webhookUrl?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
@@ -576,9 +719,13 @@ export type ConsumerCreateWithoutApiKeysInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
+  developer?: Prisma.DeveloperCreateNestedOneWithoutConsumersInput
   subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutConsumerInput
 }
 
@@ -589,6 +736,10 @@ export type ConsumerUncheckedCreateWithoutApiKeysInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  developerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -618,9 +769,13 @@ export type ConsumerUpdateWithoutApiKeysInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
+  developer?: Prisma.DeveloperUpdateOneWithoutConsumersNestedInput
   subscriptions?: Prisma.SubscriptionUpdateManyWithoutConsumerNestedInput
 }
 
@@ -631,6 +786,10 @@ export type ConsumerUncheckedUpdateWithoutApiKeysInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -644,9 +803,13 @@ export type ConsumerCreateWithoutSubscriptionsInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
+  developer?: Prisma.DeveloperCreateNestedOneWithoutConsumersInput
   apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutConsumerInput
 }
 
@@ -657,6 +820,10 @@ export type ConsumerUncheckedCreateWithoutSubscriptionsInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  developerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -686,9 +853,13 @@ export type ConsumerUpdateWithoutSubscriptionsInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
+  developer?: Prisma.DeveloperUpdateOneWithoutConsumersNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutConsumerNestedInput
 }
 
@@ -699,10 +870,74 @@ export type ConsumerUncheckedUpdateWithoutSubscriptionsInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutConsumerNestedInput
+}
+
+export type ConsumerCreateWithoutDeveloperInput = {
+  id: string
+  name: string
+  email: string
+  status?: $Enums.ConsumerStatus
+  suspendedReason?: string | null
+  timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
+  apiKeys?: Prisma.ApiKeyCreateNestedManyWithoutConsumerInput
+  subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutConsumerInput
+}
+
+export type ConsumerUncheckedCreateWithoutDeveloperInput = {
+  id: string
+  name: string
+  email: string
+  status?: $Enums.ConsumerStatus
+  suspendedReason?: string | null
+  timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  groupId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutConsumerInput
+  subscriptions?: Prisma.SubscriptionUncheckedCreateNestedManyWithoutConsumerInput
+}
+
+export type ConsumerCreateOrConnectWithoutDeveloperInput = {
+  where: Prisma.ConsumerWhereUniqueInput
+  create: Prisma.XOR<Prisma.ConsumerCreateWithoutDeveloperInput, Prisma.ConsumerUncheckedCreateWithoutDeveloperInput>
+}
+
+export type ConsumerCreateManyDeveloperInputEnvelope = {
+  data: Prisma.ConsumerCreateManyDeveloperInput | Prisma.ConsumerCreateManyDeveloperInput[]
+  skipDuplicates?: boolean
+}
+
+export type ConsumerUpsertWithWhereUniqueWithoutDeveloperInput = {
+  where: Prisma.ConsumerWhereUniqueInput
+  update: Prisma.XOR<Prisma.ConsumerUpdateWithoutDeveloperInput, Prisma.ConsumerUncheckedUpdateWithoutDeveloperInput>
+  create: Prisma.XOR<Prisma.ConsumerCreateWithoutDeveloperInput, Prisma.ConsumerUncheckedCreateWithoutDeveloperInput>
+}
+
+export type ConsumerUpdateWithWhereUniqueWithoutDeveloperInput = {
+  where: Prisma.ConsumerWhereUniqueInput
+  data: Prisma.XOR<Prisma.ConsumerUpdateWithoutDeveloperInput, Prisma.ConsumerUncheckedUpdateWithoutDeveloperInput>
+}
+
+export type ConsumerUpdateManyWithWhereWithoutDeveloperInput = {
+  where: Prisma.ConsumerScalarWhereInput
+  data: Prisma.XOR<Prisma.ConsumerUpdateManyMutationInput, Prisma.ConsumerUncheckedUpdateManyWithoutDeveloperInput>
 }
 
 export type ConsumerCreateManyGroupInput = {
@@ -712,6 +947,10 @@ export type ConsumerCreateManyGroupInput = {
   status?: $Enums.ConsumerStatus
   suspendedReason?: string | null
   timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  developerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -723,8 +962,12 @@ export type ConsumerUpdateWithoutGroupInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  developer?: Prisma.DeveloperUpdateOneWithoutConsumersNestedInput
   apiKeys?: Prisma.ApiKeyUpdateManyWithoutConsumerNestedInput
   subscriptions?: Prisma.SubscriptionUpdateManyWithoutConsumerNestedInput
 }
@@ -736,6 +979,10 @@ export type ConsumerUncheckedUpdateWithoutGroupInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutConsumerNestedInput
@@ -749,6 +996,74 @@ export type ConsumerUncheckedUpdateManyWithoutGroupInput = {
   status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
   suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+}
+
+export type ConsumerCreateManyDeveloperInput = {
+  id: string
+  name: string
+  email: string
+  status?: $Enums.ConsumerStatus
+  suspendedReason?: string | null
+  timeZone?: string
+  billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
+  webhookUrl?: string | null
+  webhookSecret?: string | null
+  groupId?: string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+}
+
+export type ConsumerUpdateWithoutDeveloperInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
+  suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
+  apiKeys?: Prisma.ApiKeyUpdateManyWithoutConsumerNestedInput
+  subscriptions?: Prisma.SubscriptionUpdateManyWithoutConsumerNestedInput
+}
+
+export type ConsumerUncheckedUpdateWithoutDeveloperInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
+  suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutConsumerNestedInput
+  subscriptions?: Prisma.SubscriptionUncheckedUpdateManyWithoutConsumerNestedInput
+}
+
+export type ConsumerUncheckedUpdateManyWithoutDeveloperInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  email?: Prisma.StringFieldUpdateOperationsInput | string
+  status?: Prisma.EnumConsumerStatusFieldUpdateOperationsInput | $Enums.ConsumerStatus
+  suspendedReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  timeZone?: Prisma.StringFieldUpdateOperationsInput | string
+  billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
+  webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -800,10 +1115,15 @@ export type ConsumerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   status?: boolean
   suspendedReason?: boolean
   timeZone?: boolean
+  billingEmails?: boolean
+  webhookUrl?: boolean
+  webhookSecret?: boolean
+  developerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
+  developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
   apiKeys?: boolean | Prisma.Consumer$apiKeysArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Consumer$subscriptionsArgs<ExtArgs>
   _count?: boolean | Prisma.ConsumerCountOutputTypeDefaultArgs<ExtArgs>
@@ -816,10 +1136,15 @@ export type ConsumerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   status?: boolean
   suspendedReason?: boolean
   timeZone?: boolean
+  billingEmails?: boolean
+  webhookUrl?: boolean
+  webhookSecret?: boolean
+  developerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
+  developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
 }, ExtArgs["result"]["consumer"]>
 
 export type ConsumerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -829,10 +1154,15 @@ export type ConsumerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   status?: boolean
   suspendedReason?: boolean
   timeZone?: boolean
+  billingEmails?: boolean
+  webhookUrl?: boolean
+  webhookSecret?: boolean
+  developerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
+  developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
 }, ExtArgs["result"]["consumer"]>
 
 export type ConsumerSelectScalar = {
@@ -842,29 +1172,37 @@ export type ConsumerSelectScalar = {
   status?: boolean
   suspendedReason?: boolean
   timeZone?: boolean
+  billingEmails?: boolean
+  webhookUrl?: boolean
+  webhookSecret?: boolean
+  developerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ConsumerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "email" | "status" | "suspendedReason" | "timeZone" | "groupId" | "createdAt" | "updatedAt", ExtArgs["result"]["consumer"]>
+export type ConsumerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "email" | "status" | "suspendedReason" | "timeZone" | "billingEmails" | "webhookUrl" | "webhookSecret" | "developerId" | "groupId" | "createdAt" | "updatedAt", ExtArgs["result"]["consumer"]>
 export type ConsumerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
+  developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
   apiKeys?: boolean | Prisma.Consumer$apiKeysArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Consumer$subscriptionsArgs<ExtArgs>
   _count?: boolean | Prisma.ConsumerCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type ConsumerIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
+  developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
 }
 export type ConsumerIncludeUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
+  developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
 }
 
 export type $ConsumerPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Consumer"
   objects: {
     group: Prisma.$ConsumerGroupPayload<ExtArgs> | null
+    developer: Prisma.$DeveloperPayload<ExtArgs> | null
     apiKeys: Prisma.$ApiKeyPayload<ExtArgs>[]
     subscriptions: Prisma.$SubscriptionPayload<ExtArgs>[]
   }
@@ -875,6 +1213,19 @@ export type $ConsumerPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
     status: $Enums.ConsumerStatus
     suspendedReason: string | null
     timeZone: string
+    /**
+     * Extra recipients of alerts and invoices.
+     */
+    billingEmails: string[]
+    webhookUrl: string | null
+    /**
+     * Signing secret of outbound webhooks (needed in clear to sign).
+     */
+    webhookSecret: string | null
+    /**
+     * The portal account that owns this consumer, if any.
+     */
+    developerId: string | null
     groupId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1273,6 +1624,7 @@ readonly fields: ConsumerFieldRefs;
 export interface Prisma__ConsumerClient<T, Null = never, ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs, GlobalOmitOptions = {}> extends Prisma.PrismaPromise<T> {
   readonly [Symbol.toStringTag]: "PrismaPromise"
   group<T extends Prisma.Consumer$groupArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Consumer$groupArgs<ExtArgs>>): Prisma.Prisma__ConsumerGroupClient<runtime.Types.Result.GetResult<Prisma.$ConsumerGroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
+  developer<T extends Prisma.Consumer$developerArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Consumer$developerArgs<ExtArgs>>): Prisma.Prisma__DeveloperClient<runtime.Types.Result.GetResult<Prisma.$DeveloperPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   apiKeys<T extends Prisma.Consumer$apiKeysArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Consumer$apiKeysArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$ApiKeyPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   subscriptions<T extends Prisma.Consumer$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Consumer$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
@@ -1310,6 +1662,10 @@ export interface ConsumerFieldRefs {
   readonly status: Prisma.FieldRef<"Consumer", 'ConsumerStatus'>
   readonly suspendedReason: Prisma.FieldRef<"Consumer", 'String'>
   readonly timeZone: Prisma.FieldRef<"Consumer", 'String'>
+  readonly billingEmails: Prisma.FieldRef<"Consumer", 'String[]'>
+  readonly webhookUrl: Prisma.FieldRef<"Consumer", 'String'>
+  readonly webhookSecret: Prisma.FieldRef<"Consumer", 'String'>
+  readonly developerId: Prisma.FieldRef<"Consumer", 'String'>
   readonly groupId: Prisma.FieldRef<"Consumer", 'String'>
   readonly createdAt: Prisma.FieldRef<"Consumer", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Consumer", 'DateTime'>
@@ -1730,6 +2086,25 @@ export type Consumer$groupArgs<ExtArgs extends runtime.Types.Extensions.Internal
    */
   include?: Prisma.ConsumerGroupInclude<ExtArgs> | null
   where?: Prisma.ConsumerGroupWhereInput
+}
+
+/**
+ * Consumer.developer
+ */
+export type Consumer$developerArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the Developer
+   */
+  select?: Prisma.DeveloperSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the Developer
+   */
+  omit?: Prisma.DeveloperOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.DeveloperInclude<ExtArgs> | null
+  where?: Prisma.DeveloperWhereInput
 }
 
 /**

@@ -33,6 +33,9 @@ export type PlanAvgAggregateOutputType = {
   rateBurst: number | null
   concurrency: number | null
   alertThresholds: number | null
+  overageBufferPercent: number | null
+  overageUnitPriceMinor: number | null
+  trialDays: number | null
 }
 
 export type PlanSumAggregateOutputType = {
@@ -42,6 +45,9 @@ export type PlanSumAggregateOutputType = {
   rateBurst: number | null
   concurrency: number | null
   alertThresholds: number[]
+  overageBufferPercent: number | null
+  overageUnitPriceMinor: number | null
+  trialDays: number | null
 }
 
 export type PlanMinAggregateOutputType = {
@@ -58,6 +64,12 @@ export type PlanMinAggregateOutputType = {
   count4xx: boolean | null
   count5xx: boolean | null
   currency: string | null
+  overageBufferPercent: number | null
+  overageUnitPriceMinor: number | null
+  trialDays: number | null
+  description: string | null
+  isPublic: boolean | null
+  archivedAt: Date | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -76,6 +88,12 @@ export type PlanMaxAggregateOutputType = {
   count4xx: boolean | null
   count5xx: boolean | null
   currency: string | null
+  overageBufferPercent: number | null
+  overageUnitPriceMinor: number | null
+  trialDays: number | null
+  description: string | null
+  isPublic: boolean | null
+  archivedAt: Date | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -97,6 +115,12 @@ export type PlanCountAggregateOutputType = {
   alertThresholds: number
   prices: number
   currency: number
+  overageBufferPercent: number
+  overageUnitPriceMinor: number
+  trialDays: number
+  description: number
+  isPublic: number
+  archivedAt: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -110,6 +134,9 @@ export type PlanAvgAggregateInputType = {
   rateBurst?: true
   concurrency?: true
   alertThresholds?: true
+  overageBufferPercent?: true
+  overageUnitPriceMinor?: true
+  trialDays?: true
 }
 
 export type PlanSumAggregateInputType = {
@@ -119,6 +146,9 @@ export type PlanSumAggregateInputType = {
   rateBurst?: true
   concurrency?: true
   alertThresholds?: true
+  overageBufferPercent?: true
+  overageUnitPriceMinor?: true
+  trialDays?: true
 }
 
 export type PlanMinAggregateInputType = {
@@ -135,6 +165,12 @@ export type PlanMinAggregateInputType = {
   count4xx?: true
   count5xx?: true
   currency?: true
+  overageBufferPercent?: true
+  overageUnitPriceMinor?: true
+  trialDays?: true
+  description?: true
+  isPublic?: true
+  archivedAt?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -153,6 +189,12 @@ export type PlanMaxAggregateInputType = {
   count4xx?: true
   count5xx?: true
   currency?: true
+  overageBufferPercent?: true
+  overageUnitPriceMinor?: true
+  trialDays?: true
+  description?: true
+  isPublic?: true
+  archivedAt?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -174,6 +216,12 @@ export type PlanCountAggregateInputType = {
   alertThresholds?: true
   prices?: true
   currency?: true
+  overageBufferPercent?: true
+  overageUnitPriceMinor?: true
+  trialDays?: true
+  description?: true
+  isPublic?: true
+  archivedAt?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -282,6 +330,12 @@ export type PlanGroupByOutputType = {
   alertThresholds: number[]
   prices: runtime.JsonValue
   currency: string
+  overageBufferPercent: number | null
+  overageUnitPriceMinor: number
+  trialDays: number
+  description: string | null
+  isPublic: boolean
+  archivedAt: Date | null
   createdAt: Date
   updatedAt: Date
   _count: PlanCountAggregateOutputType | null
@@ -326,10 +380,17 @@ export type PlanWhereInput = {
   alertThresholds?: Prisma.IntNullableListFilter<"Plan">
   prices?: Prisma.JsonFilter<"Plan">
   currency?: Prisma.StringFilter<"Plan"> | string
+  overageBufferPercent?: Prisma.IntNullableFilter<"Plan"> | number | null
+  overageUnitPriceMinor?: Prisma.IntFilter<"Plan"> | number
+  trialDays?: Prisma.IntFilter<"Plan"> | number
+  description?: Prisma.StringNullableFilter<"Plan"> | string | null
+  isPublic?: Prisma.BoolFilter<"Plan"> | boolean
+  archivedAt?: Prisma.DateTimeNullableFilter<"Plan"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Plan"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Plan"> | Date | string
   group?: Prisma.XOR<Prisma.ConsumerGroupNullableScalarRelationFilter, Prisma.ConsumerGroupWhereInput> | null
   subscriptions?: Prisma.SubscriptionListRelationFilter
+  versions?: Prisma.PlanVersionListRelationFilter
 }
 
 export type PlanOrderByWithRelationInput = {
@@ -349,10 +410,17 @@ export type PlanOrderByWithRelationInput = {
   alertThresholds?: Prisma.SortOrder
   prices?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrderInput | Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
+  description?: Prisma.SortOrderInput | Prisma.SortOrder
+  isPublic?: Prisma.SortOrder
+  archivedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   group?: Prisma.ConsumerGroupOrderByWithRelationInput
   subscriptions?: Prisma.SubscriptionOrderByRelationAggregateInput
+  versions?: Prisma.PlanVersionOrderByRelationAggregateInput
 }
 
 export type PlanWhereUniqueInput = Prisma.AtLeast<{
@@ -375,10 +443,17 @@ export type PlanWhereUniqueInput = Prisma.AtLeast<{
   alertThresholds?: Prisma.IntNullableListFilter<"Plan">
   prices?: Prisma.JsonFilter<"Plan">
   currency?: Prisma.StringFilter<"Plan"> | string
+  overageBufferPercent?: Prisma.IntNullableFilter<"Plan"> | number | null
+  overageUnitPriceMinor?: Prisma.IntFilter<"Plan"> | number
+  trialDays?: Prisma.IntFilter<"Plan"> | number
+  description?: Prisma.StringNullableFilter<"Plan"> | string | null
+  isPublic?: Prisma.BoolFilter<"Plan"> | boolean
+  archivedAt?: Prisma.DateTimeNullableFilter<"Plan"> | Date | string | null
   createdAt?: Prisma.DateTimeFilter<"Plan"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Plan"> | Date | string
   group?: Prisma.XOR<Prisma.ConsumerGroupNullableScalarRelationFilter, Prisma.ConsumerGroupWhereInput> | null
   subscriptions?: Prisma.SubscriptionListRelationFilter
+  versions?: Prisma.PlanVersionListRelationFilter
 }, "id" | "slug">
 
 export type PlanOrderByWithAggregationInput = {
@@ -398,6 +473,12 @@ export type PlanOrderByWithAggregationInput = {
   alertThresholds?: Prisma.SortOrder
   prices?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrderInput | Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
+  description?: Prisma.SortOrderInput | Prisma.SortOrder
+  isPublic?: Prisma.SortOrder
+  archivedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.PlanCountOrderByAggregateInput
@@ -427,6 +508,12 @@ export type PlanScalarWhereWithAggregatesInput = {
   alertThresholds?: Prisma.IntNullableListFilter<"Plan">
   prices?: Prisma.JsonWithAggregatesFilter<"Plan">
   currency?: Prisma.StringWithAggregatesFilter<"Plan"> | string
+  overageBufferPercent?: Prisma.IntNullableWithAggregatesFilter<"Plan"> | number | null
+  overageUnitPriceMinor?: Prisma.IntWithAggregatesFilter<"Plan"> | number
+  trialDays?: Prisma.IntWithAggregatesFilter<"Plan"> | number
+  description?: Prisma.StringNullableWithAggregatesFilter<"Plan"> | string | null
+  isPublic?: Prisma.BoolWithAggregatesFilter<"Plan"> | boolean
+  archivedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Plan"> | Date | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Plan"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Plan"> | Date | string
 }
@@ -448,10 +535,17 @@ export type PlanCreateInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutPlanInput
   subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutPlanInput
+  versions?: Prisma.PlanVersionCreateNestedManyWithoutPlanInput
 }
 
 export type PlanUncheckedCreateInput = {
@@ -471,10 +565,17 @@ export type PlanUncheckedCreateInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupUncheckedCreateNestedOneWithoutPlanInput
   subscriptions?: Prisma.SubscriptionUncheckedCreateNestedManyWithoutPlanInput
+  versions?: Prisma.PlanVersionUncheckedCreateNestedManyWithoutPlanInput
 }
 
 export type PlanUpdateInput = {
@@ -494,10 +595,17 @@ export type PlanUpdateInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutPlanNestedInput
   subscriptions?: Prisma.SubscriptionUpdateManyWithoutPlanNestedInput
+  versions?: Prisma.PlanVersionUpdateManyWithoutPlanNestedInput
 }
 
 export type PlanUncheckedUpdateInput = {
@@ -517,10 +625,17 @@ export type PlanUncheckedUpdateInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUncheckedUpdateOneWithoutPlanNestedInput
   subscriptions?: Prisma.SubscriptionUncheckedUpdateManyWithoutPlanNestedInput
+  versions?: Prisma.PlanVersionUncheckedUpdateManyWithoutPlanNestedInput
 }
 
 export type PlanCreateManyInput = {
@@ -540,6 +655,12 @@ export type PlanCreateManyInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -561,6 +682,12 @@ export type PlanUpdateManyMutationInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -582,6 +709,12 @@ export type PlanUncheckedUpdateManyInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -619,6 +752,12 @@ export type PlanCountOrderByAggregateInput = {
   alertThresholds?: Prisma.SortOrder
   prices?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
+  description?: Prisma.SortOrder
+  isPublic?: Prisma.SortOrder
+  archivedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -630,6 +769,9 @@ export type PlanAvgOrderByAggregateInput = {
   rateBurst?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
   alertThresholds?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
 }
 
 export type PlanMaxOrderByAggregateInput = {
@@ -646,6 +788,12 @@ export type PlanMaxOrderByAggregateInput = {
   count4xx?: Prisma.SortOrder
   count5xx?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
+  description?: Prisma.SortOrder
+  isPublic?: Prisma.SortOrder
+  archivedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -664,6 +812,12 @@ export type PlanMinOrderByAggregateInput = {
   count4xx?: Prisma.SortOrder
   count5xx?: Prisma.SortOrder
   currency?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
+  description?: Prisma.SortOrder
+  isPublic?: Prisma.SortOrder
+  archivedAt?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -675,6 +829,9 @@ export type PlanSumOrderByAggregateInput = {
   rateBurst?: Prisma.SortOrder
   concurrency?: Prisma.SortOrder
   alertThresholds?: Prisma.SortOrder
+  overageBufferPercent?: Prisma.SortOrder
+  overageUnitPriceMinor?: Prisma.SortOrder
+  trialDays?: Prisma.SortOrder
 }
 
 export type PlanScalarRelationFilter = {
@@ -716,6 +873,28 @@ export type PlanUpdatealertThresholdsInput = {
   push?: number | number[]
 }
 
+export type NullableStringFieldUpdateOperationsInput = {
+  set?: string | null
+}
+
+export type NullableDateTimeFieldUpdateOperationsInput = {
+  set?: Date | string | null
+}
+
+export type PlanCreateNestedOneWithoutVersionsInput = {
+  create?: Prisma.XOR<Prisma.PlanCreateWithoutVersionsInput, Prisma.PlanUncheckedCreateWithoutVersionsInput>
+  connectOrCreate?: Prisma.PlanCreateOrConnectWithoutVersionsInput
+  connect?: Prisma.PlanWhereUniqueInput
+}
+
+export type PlanUpdateOneRequiredWithoutVersionsNestedInput = {
+  create?: Prisma.XOR<Prisma.PlanCreateWithoutVersionsInput, Prisma.PlanUncheckedCreateWithoutVersionsInput>
+  connectOrCreate?: Prisma.PlanCreateOrConnectWithoutVersionsInput
+  upsert?: Prisma.PlanUpsertWithoutVersionsInput
+  connect?: Prisma.PlanWhereUniqueInput
+  update?: Prisma.XOR<Prisma.XOR<Prisma.PlanUpdateToOneWithWhereWithoutVersionsInput, Prisma.PlanUpdateWithoutVersionsInput>, Prisma.PlanUncheckedUpdateWithoutVersionsInput>
+}
+
 export type PlanCreateNestedOneWithoutGroupInput = {
   create?: Prisma.XOR<Prisma.PlanCreateWithoutGroupInput, Prisma.PlanUncheckedCreateWithoutGroupInput>
   connectOrCreate?: Prisma.PlanCreateOrConnectWithoutGroupInput
@@ -744,6 +923,138 @@ export type PlanUpdateOneRequiredWithoutSubscriptionsNestedInput = {
   update?: Prisma.XOR<Prisma.XOR<Prisma.PlanUpdateToOneWithWhereWithoutSubscriptionsInput, Prisma.PlanUpdateWithoutSubscriptionsInput>, Prisma.PlanUncheckedUpdateWithoutSubscriptionsInput>
 }
 
+export type PlanCreateWithoutVersionsInput = {
+  id: string
+  slug: string
+  name: string
+  tier?: $Enums.PlanTier
+  version?: number
+  quotaLimit: number
+  quotaPeriod?: $Enums.QuotaPeriod
+  ratePerSecond?: number | null
+  rateBurst?: number | null
+  concurrency?: number | null
+  allowedEndpoints?: Prisma.PlanCreateallowedEndpointsInput | string[]
+  count4xx?: boolean
+  count5xx?: boolean
+  alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
+  prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  group?: Prisma.ConsumerGroupCreateNestedOneWithoutPlanInput
+  subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutPlanInput
+}
+
+export type PlanUncheckedCreateWithoutVersionsInput = {
+  id: string
+  slug: string
+  name: string
+  tier?: $Enums.PlanTier
+  version?: number
+  quotaLimit: number
+  quotaPeriod?: $Enums.QuotaPeriod
+  ratePerSecond?: number | null
+  rateBurst?: number | null
+  concurrency?: number | null
+  allowedEndpoints?: Prisma.PlanCreateallowedEndpointsInput | string[]
+  count4xx?: boolean
+  count5xx?: boolean
+  alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
+  prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
+  createdAt?: Date | string
+  updatedAt?: Date | string
+  group?: Prisma.ConsumerGroupUncheckedCreateNestedOneWithoutPlanInput
+  subscriptions?: Prisma.SubscriptionUncheckedCreateNestedManyWithoutPlanInput
+}
+
+export type PlanCreateOrConnectWithoutVersionsInput = {
+  where: Prisma.PlanWhereUniqueInput
+  create: Prisma.XOR<Prisma.PlanCreateWithoutVersionsInput, Prisma.PlanUncheckedCreateWithoutVersionsInput>
+}
+
+export type PlanUpsertWithoutVersionsInput = {
+  update: Prisma.XOR<Prisma.PlanUpdateWithoutVersionsInput, Prisma.PlanUncheckedUpdateWithoutVersionsInput>
+  create: Prisma.XOR<Prisma.PlanCreateWithoutVersionsInput, Prisma.PlanUncheckedCreateWithoutVersionsInput>
+  where?: Prisma.PlanWhereInput
+}
+
+export type PlanUpdateToOneWithWhereWithoutVersionsInput = {
+  where?: Prisma.PlanWhereInput
+  data: Prisma.XOR<Prisma.PlanUpdateWithoutVersionsInput, Prisma.PlanUncheckedUpdateWithoutVersionsInput>
+}
+
+export type PlanUpdateWithoutVersionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumPlanTierFieldUpdateOperationsInput | $Enums.PlanTier
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  quotaLimit?: Prisma.IntFieldUpdateOperationsInput | number
+  quotaPeriod?: Prisma.EnumQuotaPeriodFieldUpdateOperationsInput | $Enums.QuotaPeriod
+  ratePerSecond?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  rateBurst?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  concurrency?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  allowedEndpoints?: Prisma.PlanUpdateallowedEndpointsInput | string[]
+  count4xx?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  count5xx?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
+  prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  group?: Prisma.ConsumerGroupUpdateOneWithoutPlanNestedInput
+  subscriptions?: Prisma.SubscriptionUpdateManyWithoutPlanNestedInput
+}
+
+export type PlanUncheckedUpdateWithoutVersionsInput = {
+  id?: Prisma.StringFieldUpdateOperationsInput | string
+  slug?: Prisma.StringFieldUpdateOperationsInput | string
+  name?: Prisma.StringFieldUpdateOperationsInput | string
+  tier?: Prisma.EnumPlanTierFieldUpdateOperationsInput | $Enums.PlanTier
+  version?: Prisma.IntFieldUpdateOperationsInput | number
+  quotaLimit?: Prisma.IntFieldUpdateOperationsInput | number
+  quotaPeriod?: Prisma.EnumQuotaPeriodFieldUpdateOperationsInput | $Enums.QuotaPeriod
+  ratePerSecond?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  rateBurst?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  concurrency?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  allowedEndpoints?: Prisma.PlanUpdateallowedEndpointsInput | string[]
+  count4xx?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  count5xx?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
+  prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
+  group?: Prisma.ConsumerGroupUncheckedUpdateOneWithoutPlanNestedInput
+  subscriptions?: Prisma.SubscriptionUncheckedUpdateManyWithoutPlanNestedInput
+}
+
 export type PlanCreateWithoutGroupInput = {
   id: string
   slug: string
@@ -761,9 +1072,16 @@ export type PlanCreateWithoutGroupInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   subscriptions?: Prisma.SubscriptionCreateNestedManyWithoutPlanInput
+  versions?: Prisma.PlanVersionCreateNestedManyWithoutPlanInput
 }
 
 export type PlanUncheckedCreateWithoutGroupInput = {
@@ -783,9 +1101,16 @@ export type PlanUncheckedCreateWithoutGroupInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   subscriptions?: Prisma.SubscriptionUncheckedCreateNestedManyWithoutPlanInput
+  versions?: Prisma.PlanVersionUncheckedCreateNestedManyWithoutPlanInput
 }
 
 export type PlanCreateOrConnectWithoutGroupInput = {
@@ -821,9 +1146,16 @@ export type PlanUpdateWithoutGroupInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   subscriptions?: Prisma.SubscriptionUpdateManyWithoutPlanNestedInput
+  versions?: Prisma.PlanVersionUpdateManyWithoutPlanNestedInput
 }
 
 export type PlanUncheckedUpdateWithoutGroupInput = {
@@ -843,9 +1175,16 @@ export type PlanUncheckedUpdateWithoutGroupInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   subscriptions?: Prisma.SubscriptionUncheckedUpdateManyWithoutPlanNestedInput
+  versions?: Prisma.PlanVersionUncheckedUpdateManyWithoutPlanNestedInput
 }
 
 export type PlanCreateWithoutSubscriptionsInput = {
@@ -865,9 +1204,16 @@ export type PlanCreateWithoutSubscriptionsInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutPlanInput
+  versions?: Prisma.PlanVersionCreateNestedManyWithoutPlanInput
 }
 
 export type PlanUncheckedCreateWithoutSubscriptionsInput = {
@@ -887,9 +1233,16 @@ export type PlanUncheckedCreateWithoutSubscriptionsInput = {
   alertThresholds?: Prisma.PlanCreatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: string
+  overageBufferPercent?: number | null
+  overageUnitPriceMinor?: number
+  trialDays?: number
+  description?: string | null
+  isPublic?: boolean
+  archivedAt?: Date | string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupUncheckedCreateNestedOneWithoutPlanInput
+  versions?: Prisma.PlanVersionUncheckedCreateNestedManyWithoutPlanInput
 }
 
 export type PlanCreateOrConnectWithoutSubscriptionsInput = {
@@ -925,9 +1278,16 @@ export type PlanUpdateWithoutSubscriptionsInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutPlanNestedInput
+  versions?: Prisma.PlanVersionUpdateManyWithoutPlanNestedInput
 }
 
 export type PlanUncheckedUpdateWithoutSubscriptionsInput = {
@@ -947,9 +1307,16 @@ export type PlanUncheckedUpdateWithoutSubscriptionsInput = {
   alertThresholds?: Prisma.PlanUpdatealertThresholdsInput | number[]
   prices?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   currency?: Prisma.StringFieldUpdateOperationsInput | string
+  overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
+  trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUncheckedUpdateOneWithoutPlanNestedInput
+  versions?: Prisma.PlanVersionUncheckedUpdateManyWithoutPlanNestedInput
 }
 
 
@@ -959,10 +1326,12 @@ export type PlanUncheckedUpdateWithoutSubscriptionsInput = {
 
 export type PlanCountOutputType = {
   subscriptions: number
+  versions: number
 }
 
 export type PlanCountOutputTypeSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   subscriptions?: boolean | PlanCountOutputTypeCountSubscriptionsArgs
+  versions?: boolean | PlanCountOutputTypeCountVersionsArgs
 }
 
 /**
@@ -980,6 +1349,13 @@ export type PlanCountOutputTypeDefaultArgs<ExtArgs extends runtime.Types.Extensi
  */
 export type PlanCountOutputTypeCountSubscriptionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   where?: Prisma.SubscriptionWhereInput
+}
+
+/**
+ * PlanCountOutputType without action
+ */
+export type PlanCountOutputTypeCountVersionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  where?: Prisma.PlanVersionWhereInput
 }
 
 
@@ -1000,10 +1376,17 @@ export type PlanSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   alertThresholds?: boolean
   prices?: boolean
   currency?: boolean
+  overageBufferPercent?: boolean
+  overageUnitPriceMinor?: boolean
+  trialDays?: boolean
+  description?: boolean
+  isPublic?: boolean
+  archivedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   group?: boolean | Prisma.Plan$groupArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Plan$subscriptionsArgs<ExtArgs>
+  versions?: boolean | Prisma.Plan$versionsArgs<ExtArgs>
   _count?: boolean | Prisma.PlanCountOutputTypeDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["plan"]>
 
@@ -1024,6 +1407,12 @@ export type PlanSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   alertThresholds?: boolean
   prices?: boolean
   currency?: boolean
+  overageBufferPercent?: boolean
+  overageUnitPriceMinor?: boolean
+  trialDays?: boolean
+  description?: boolean
+  isPublic?: boolean
+  archivedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["plan"]>
@@ -1045,6 +1434,12 @@ export type PlanSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   alertThresholds?: boolean
   prices?: boolean
   currency?: boolean
+  overageBufferPercent?: boolean
+  overageUnitPriceMinor?: boolean
+  trialDays?: boolean
+  description?: boolean
+  isPublic?: boolean
+  archivedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["plan"]>
@@ -1066,14 +1461,21 @@ export type PlanSelectScalar = {
   alertThresholds?: boolean
   prices?: boolean
   currency?: boolean
+  overageBufferPercent?: boolean
+  overageUnitPriceMinor?: boolean
+  trialDays?: boolean
+  description?: boolean
+  isPublic?: boolean
+  archivedAt?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type PlanOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "slug" | "name" | "tier" | "version" | "quotaLimit" | "quotaPeriod" | "ratePerSecond" | "rateBurst" | "concurrency" | "allowedEndpoints" | "count4xx" | "count5xx" | "alertThresholds" | "prices" | "currency" | "createdAt" | "updatedAt", ExtArgs["result"]["plan"]>
+export type PlanOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "slug" | "name" | "tier" | "version" | "quotaLimit" | "quotaPeriod" | "ratePerSecond" | "rateBurst" | "concurrency" | "allowedEndpoints" | "count4xx" | "count5xx" | "alertThresholds" | "prices" | "currency" | "overageBufferPercent" | "overageUnitPriceMinor" | "trialDays" | "description" | "isPublic" | "archivedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["plan"]>
 export type PlanInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Plan$groupArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Plan$subscriptionsArgs<ExtArgs>
+  versions?: boolean | Prisma.Plan$versionsArgs<ExtArgs>
   _count?: boolean | Prisma.PlanCountOutputTypeDefaultArgs<ExtArgs>
 }
 export type PlanIncludeCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {}
@@ -1084,6 +1486,7 @@ export type $PlanPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   objects: {
     group: Prisma.$ConsumerGroupPayload<ExtArgs> | null
     subscriptions: Prisma.$SubscriptionPayload<ExtArgs>[]
+    versions: Prisma.$PlanVersionPayload<ExtArgs>[]
   }
   scalars: runtime.Types.Extensions.GetPayloadResult<{
     id: string
@@ -1111,6 +1514,19 @@ export type $PlanPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
      */
     prices: runtime.JsonValue
     currency: string
+    /**
+     * Overage: null blocks at the quota; otherwise requests up to quota × (1 + percent/100) pass,
+     * each beyond the quota billed at overageUnitPriceMinor (the hard ceiling is that buffer's end).
+     */
+    overageBufferPercent: number | null
+    overageUnitPriceMinor: number
+    trialDays: number
+    description: string | null
+    /**
+     * Listed on the public pricing page and selectable in the portal.
+     */
+    isPublic: boolean
+    archivedAt: Date | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["plan"]>
@@ -1509,6 +1925,7 @@ export interface Prisma__PlanClient<T, Null = never, ExtArgs extends runtime.Typ
   readonly [Symbol.toStringTag]: "PrismaPromise"
   group<T extends Prisma.Plan$groupArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Plan$groupArgs<ExtArgs>>): Prisma.Prisma__ConsumerGroupClient<runtime.Types.Result.GetResult<Prisma.$ConsumerGroupPayload<ExtArgs>, T, "findUniqueOrThrow", GlobalOmitOptions> | null, null, ExtArgs, GlobalOmitOptions>
   subscriptions<T extends Prisma.Plan$subscriptionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Plan$subscriptionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$SubscriptionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
+  versions<T extends Prisma.Plan$versionsArgs<ExtArgs> = {}>(args?: Prisma.Subset<T, Prisma.Plan$versionsArgs<ExtArgs>>): Prisma.PrismaPromise<runtime.Types.Result.GetResult<Prisma.$PlanVersionPayload<ExtArgs>, T, "findMany", GlobalOmitOptions> | Null>
   /**
    * Attaches callbacks for the resolution and/or rejection of the Promise.
    * @param onfulfilled The callback to execute when the Promise is resolved.
@@ -1554,6 +1971,12 @@ export interface PlanFieldRefs {
   readonly alertThresholds: Prisma.FieldRef<"Plan", 'Int[]'>
   readonly prices: Prisma.FieldRef<"Plan", 'Json'>
   readonly currency: Prisma.FieldRef<"Plan", 'String'>
+  readonly overageBufferPercent: Prisma.FieldRef<"Plan", 'Int'>
+  readonly overageUnitPriceMinor: Prisma.FieldRef<"Plan", 'Int'>
+  readonly trialDays: Prisma.FieldRef<"Plan", 'Int'>
+  readonly description: Prisma.FieldRef<"Plan", 'String'>
+  readonly isPublic: Prisma.FieldRef<"Plan", 'Boolean'>
+  readonly archivedAt: Prisma.FieldRef<"Plan", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"Plan", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Plan", 'DateTime'>
 }
@@ -1989,6 +2412,30 @@ export type Plan$subscriptionsArgs<ExtArgs extends runtime.Types.Extensions.Inte
   take?: number
   skip?: number
   distinct?: Prisma.SubscriptionScalarFieldEnum | Prisma.SubscriptionScalarFieldEnum[]
+}
+
+/**
+ * Plan.versions
+ */
+export type Plan$versionsArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
+  /**
+   * Select specific fields to fetch from the PlanVersion
+   */
+  select?: Prisma.PlanVersionSelect<ExtArgs> | null
+  /**
+   * Omit specific fields from the PlanVersion
+   */
+  omit?: Prisma.PlanVersionOmit<ExtArgs> | null
+  /**
+   * Choose, which related nodes to fetch as well
+   */
+  include?: Prisma.PlanVersionInclude<ExtArgs> | null
+  where?: Prisma.PlanVersionWhereInput
+  orderBy?: Prisma.PlanVersionOrderByWithRelationInput | Prisma.PlanVersionOrderByWithRelationInput[]
+  cursor?: Prisma.PlanVersionWhereUniqueInput
+  take?: number
+  skip?: number
+  distinct?: Prisma.PlanVersionScalarFieldEnum | Prisma.PlanVersionScalarFieldEnum[]
 }
 
 /**

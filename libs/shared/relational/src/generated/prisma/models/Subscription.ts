@@ -28,10 +28,12 @@ export type AggregateSubscription = {
 
 export type SubscriptionAvgAggregateOutputType = {
   planVersion: number | null
+  pendingPlanVersion: number | null
 }
 
 export type SubscriptionSumAggregateOutputType = {
   planVersion: number | null
+  pendingPlanVersion: number | null
 }
 
 export type SubscriptionMinAggregateOutputType = {
@@ -43,6 +45,10 @@ export type SubscriptionMinAggregateOutputType = {
   periodAnchor: Date | null
   createdAt: Date | null
   canceledAt: Date | null
+  trialEndsAt: Date | null
+  pendingPlanId: string | null
+  pendingPlanVersion: number | null
+  pendingEffectiveAt: Date | null
   stripeCustomerId: string | null
   stripeSubscriptionId: string | null
 }
@@ -56,6 +62,10 @@ export type SubscriptionMaxAggregateOutputType = {
   periodAnchor: Date | null
   createdAt: Date | null
   canceledAt: Date | null
+  trialEndsAt: Date | null
+  pendingPlanId: string | null
+  pendingPlanVersion: number | null
+  pendingEffectiveAt: Date | null
   stripeCustomerId: string | null
   stripeSubscriptionId: string | null
 }
@@ -69,6 +79,10 @@ export type SubscriptionCountAggregateOutputType = {
   periodAnchor: number
   createdAt: number
   canceledAt: number
+  trialEndsAt: number
+  pendingPlanId: number
+  pendingPlanVersion: number
+  pendingEffectiveAt: number
   stripeCustomerId: number
   stripeSubscriptionId: number
   _all: number
@@ -77,10 +91,12 @@ export type SubscriptionCountAggregateOutputType = {
 
 export type SubscriptionAvgAggregateInputType = {
   planVersion?: true
+  pendingPlanVersion?: true
 }
 
 export type SubscriptionSumAggregateInputType = {
   planVersion?: true
+  pendingPlanVersion?: true
 }
 
 export type SubscriptionMinAggregateInputType = {
@@ -92,6 +108,10 @@ export type SubscriptionMinAggregateInputType = {
   periodAnchor?: true
   createdAt?: true
   canceledAt?: true
+  trialEndsAt?: true
+  pendingPlanId?: true
+  pendingPlanVersion?: true
+  pendingEffectiveAt?: true
   stripeCustomerId?: true
   stripeSubscriptionId?: true
 }
@@ -105,6 +125,10 @@ export type SubscriptionMaxAggregateInputType = {
   periodAnchor?: true
   createdAt?: true
   canceledAt?: true
+  trialEndsAt?: true
+  pendingPlanId?: true
+  pendingPlanVersion?: true
+  pendingEffectiveAt?: true
   stripeCustomerId?: true
   stripeSubscriptionId?: true
 }
@@ -118,6 +142,10 @@ export type SubscriptionCountAggregateInputType = {
   periodAnchor?: true
   createdAt?: true
   canceledAt?: true
+  trialEndsAt?: true
+  pendingPlanId?: true
+  pendingPlanVersion?: true
+  pendingEffectiveAt?: true
   stripeCustomerId?: true
   stripeSubscriptionId?: true
   _all?: true
@@ -218,6 +246,10 @@ export type SubscriptionGroupByOutputType = {
   periodAnchor: Date
   createdAt: Date
   canceledAt: Date | null
+  trialEndsAt: Date | null
+  pendingPlanId: string | null
+  pendingPlanVersion: number | null
+  pendingEffectiveAt: Date | null
   stripeCustomerId: string | null
   stripeSubscriptionId: string | null
   _count: SubscriptionCountAggregateOutputType | null
@@ -254,6 +286,10 @@ export type SubscriptionWhereInput = {
   periodAnchor?: Prisma.DateTimeFilter<"Subscription"> | Date | string
   createdAt?: Prisma.DateTimeFilter<"Subscription"> | Date | string
   canceledAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  trialEndsAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  pendingPlanId?: Prisma.StringNullableFilter<"Subscription"> | string | null
+  pendingPlanVersion?: Prisma.IntNullableFilter<"Subscription"> | number | null
+  pendingEffectiveAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
@@ -269,6 +305,10 @@ export type SubscriptionOrderByWithRelationInput = {
   periodAnchor?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   canceledAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialEndsAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingPlanId?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingEffectiveAt?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrderInput | Prisma.SortOrder
   consumer?: Prisma.ConsumerOrderByWithRelationInput
@@ -287,6 +327,10 @@ export type SubscriptionWhereUniqueInput = Prisma.AtLeast<{
   periodAnchor?: Prisma.DateTimeFilter<"Subscription"> | Date | string
   createdAt?: Prisma.DateTimeFilter<"Subscription"> | Date | string
   canceledAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  trialEndsAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  pendingPlanId?: Prisma.StringNullableFilter<"Subscription"> | string | null
+  pendingPlanVersion?: Prisma.IntNullableFilter<"Subscription"> | number | null
+  pendingEffectiveAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
@@ -302,6 +346,10 @@ export type SubscriptionOrderByWithAggregationInput = {
   periodAnchor?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   canceledAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  trialEndsAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingPlanId?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrderInput | Prisma.SortOrder
+  pendingEffectiveAt?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.SubscriptionCountOrderByAggregateInput
@@ -323,6 +371,10 @@ export type SubscriptionScalarWhereWithAggregatesInput = {
   periodAnchor?: Prisma.DateTimeWithAggregatesFilter<"Subscription"> | Date | string
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Subscription"> | Date | string
   canceledAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
+  trialEndsAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
+  pendingPlanId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
+  pendingPlanVersion?: Prisma.IntNullableWithAggregatesFilter<"Subscription"> | number | null
+  pendingEffectiveAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
 }
@@ -334,6 +386,10 @@ export type SubscriptionCreateInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
   consumer: Prisma.ConsumerCreateNestedOneWithoutSubscriptionsInput
@@ -349,6 +405,10 @@ export type SubscriptionUncheckedCreateInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
 }
@@ -360,6 +420,10 @@ export type SubscriptionUpdateInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput
@@ -375,6 +439,10 @@ export type SubscriptionUncheckedUpdateInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -388,6 +456,10 @@ export type SubscriptionCreateManyInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
 }
@@ -399,6 +471,10 @@ export type SubscriptionUpdateManyMutationInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -412,6 +488,10 @@ export type SubscriptionUncheckedUpdateManyInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -435,12 +515,17 @@ export type SubscriptionCountOrderByAggregateInput = {
   periodAnchor?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   canceledAt?: Prisma.SortOrder
+  trialEndsAt?: Prisma.SortOrder
+  pendingPlanId?: Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrder
+  pendingEffectiveAt?: Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrder
 }
 
 export type SubscriptionAvgOrderByAggregateInput = {
   planVersion?: Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrder
 }
 
 export type SubscriptionMaxOrderByAggregateInput = {
@@ -452,6 +537,10 @@ export type SubscriptionMaxOrderByAggregateInput = {
   periodAnchor?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   canceledAt?: Prisma.SortOrder
+  trialEndsAt?: Prisma.SortOrder
+  pendingPlanId?: Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrder
+  pendingEffectiveAt?: Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrder
 }
@@ -465,12 +554,17 @@ export type SubscriptionMinOrderByAggregateInput = {
   periodAnchor?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   canceledAt?: Prisma.SortOrder
+  trialEndsAt?: Prisma.SortOrder
+  pendingPlanId?: Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrder
+  pendingEffectiveAt?: Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrder
 }
 
 export type SubscriptionSumOrderByAggregateInput = {
   planVersion?: Prisma.SortOrder
+  pendingPlanVersion?: Prisma.SortOrder
 }
 
 export type SubscriptionCreateNestedManyWithoutPlanInput = {
@@ -568,6 +662,10 @@ export type SubscriptionCreateWithoutPlanInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
   consumer: Prisma.ConsumerCreateNestedOneWithoutSubscriptionsInput
@@ -581,6 +679,10 @@ export type SubscriptionUncheckedCreateWithoutPlanInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
 }
@@ -623,6 +725,10 @@ export type SubscriptionScalarWhereInput = {
   periodAnchor?: Prisma.DateTimeFilter<"Subscription"> | Date | string
   createdAt?: Prisma.DateTimeFilter<"Subscription"> | Date | string
   canceledAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  trialEndsAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  pendingPlanId?: Prisma.StringNullableFilter<"Subscription"> | string | null
+  pendingPlanVersion?: Prisma.IntNullableFilter<"Subscription"> | number | null
+  pendingEffectiveAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
 }
@@ -634,6 +740,10 @@ export type SubscriptionCreateWithoutConsumerInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
   plan: Prisma.PlanCreateNestedOneWithoutSubscriptionsInput
@@ -647,6 +757,10 @@ export type SubscriptionUncheckedCreateWithoutConsumerInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
 }
@@ -685,6 +799,10 @@ export type SubscriptionCreateManyPlanInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
 }
@@ -696,6 +814,10 @@ export type SubscriptionUpdateWithoutPlanInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput
@@ -709,6 +831,10 @@ export type SubscriptionUncheckedUpdateWithoutPlanInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -721,6 +847,10 @@ export type SubscriptionUncheckedUpdateManyWithoutPlanInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -733,6 +863,10 @@ export type SubscriptionCreateManyConsumerInput = {
   periodAnchor: Date | string
   createdAt?: Date | string
   canceledAt?: Date | string | null
+  trialEndsAt?: Date | string | null
+  pendingPlanId?: string | null
+  pendingPlanVersion?: number | null
+  pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
 }
@@ -744,6 +878,10 @@ export type SubscriptionUpdateWithoutConsumerInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   plan?: Prisma.PlanUpdateOneRequiredWithoutSubscriptionsNestedInput
@@ -757,6 +895,10 @@ export type SubscriptionUncheckedUpdateWithoutConsumerInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -769,6 +911,10 @@ export type SubscriptionUncheckedUpdateManyWithoutConsumerInput = {
   periodAnchor?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   canceledAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  trialEndsAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  pendingPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pendingPlanVersion?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
@@ -784,6 +930,10 @@ export type SubscriptionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   periodAnchor?: boolean
   createdAt?: boolean
   canceledAt?: boolean
+  trialEndsAt?: boolean
+  pendingPlanId?: boolean
+  pendingPlanVersion?: boolean
+  pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
@@ -799,6 +949,10 @@ export type SubscriptionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.
   periodAnchor?: boolean
   createdAt?: boolean
   canceledAt?: boolean
+  trialEndsAt?: boolean
+  pendingPlanId?: boolean
+  pendingPlanVersion?: boolean
+  pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
@@ -814,6 +968,10 @@ export type SubscriptionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.
   periodAnchor?: boolean
   createdAt?: boolean
   canceledAt?: boolean
+  trialEndsAt?: boolean
+  pendingPlanId?: boolean
+  pendingPlanVersion?: boolean
+  pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
@@ -829,11 +987,15 @@ export type SubscriptionSelectScalar = {
   periodAnchor?: boolean
   createdAt?: boolean
   canceledAt?: boolean
+  trialEndsAt?: boolean
+  pendingPlanId?: boolean
+  pendingPlanVersion?: boolean
+  pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
 }
 
-export type SubscriptionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "planId" | "planVersion" | "status" | "periodAnchor" | "createdAt" | "canceledAt" | "stripeCustomerId" | "stripeSubscriptionId", ExtArgs["result"]["subscription"]>
+export type SubscriptionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "planId" | "planVersion" | "status" | "periodAnchor" | "createdAt" | "canceledAt" | "trialEndsAt" | "pendingPlanId" | "pendingPlanVersion" | "pendingEffectiveAt" | "stripeCustomerId" | "stripeSubscriptionId", ExtArgs["result"]["subscription"]>
 export type SubscriptionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
@@ -865,6 +1027,13 @@ export type $SubscriptionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     periodAnchor: Date
     createdAt: Date
     canceledAt: Date | null
+    trialEndsAt: Date | null
+    /**
+     * A scheduled move to another plan or version, applied at pendingEffectiveAt.
+     */
+    pendingPlanId: string | null
+    pendingPlanVersion: number | null
+    pendingEffectiveAt: Date | null
     stripeCustomerId: string | null
     stripeSubscriptionId: string | null
   }, ExtArgs["result"]["subscription"]>
@@ -1300,6 +1469,10 @@ export interface SubscriptionFieldRefs {
   readonly periodAnchor: Prisma.FieldRef<"Subscription", 'DateTime'>
   readonly createdAt: Prisma.FieldRef<"Subscription", 'DateTime'>
   readonly canceledAt: Prisma.FieldRef<"Subscription", 'DateTime'>
+  readonly trialEndsAt: Prisma.FieldRef<"Subscription", 'DateTime'>
+  readonly pendingPlanId: Prisma.FieldRef<"Subscription", 'String'>
+  readonly pendingPlanVersion: Prisma.FieldRef<"Subscription", 'Int'>
+  readonly pendingEffectiveAt: Prisma.FieldRef<"Subscription", 'DateTime'>
   readonly stripeCustomerId: Prisma.FieldRef<"Subscription", 'String'>
   readonly stripeSubscriptionId: Prisma.FieldRef<"Subscription", 'String'>
 }

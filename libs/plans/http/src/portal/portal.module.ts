@@ -1,0 +1,25 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
+import { PortalAccountController } from './portal-account.controller';
+import { portalContextProvider } from './portal-context.provider';
+import { PortalKeysController } from './portal-keys.controller';
+import { PortalPlansController } from './portal-plans.controller';
+import { PortalSelfController } from './portal-self.controller';
+import { PortalGuard } from './portal.guard';
+
+/** The developer portal API under /api/portal (see docs/portal-api.md). */
+@Module({})
+export class PortalModule {
+  static forRoot(deps: PlansHttpDependencies): DynamicModule {
+    return {
+      module: PortalModule,
+      controllers: [
+        PortalAccountController,
+        PortalSelfController,
+        PortalKeysController,
+        PortalPlansController,
+      ],
+      providers: [{ provide: PLANS_DEPENDENCIES, useValue: deps }, portalContextProvider, PortalGuard],
+    };
+  }
+}
