@@ -1,8 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type DemoInfo } from '@tollgate/plans-data';
-import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
+import { type EmbeddedPlatform, startEmbeddedPlatform, eventually } from './support/app-process';
 
 jest.setTimeout(300_000);
 
@@ -40,8 +37,6 @@ const viewerWrites = ['DELETE /api/admin/session'];
 
 /** The admin API against the embedded platform: contract, versioning, keys through the gateway, auth. */
 describe('admin API (embedded platform)', () => {
-  let dataDirectory: string;
-  let platform: AppProcess | undefined;
   let demo: DemoInfo;
 
   const call = async (
@@ -85,22 +80,15 @@ describe('admin API (embedded platform)', () => {
   const fieldsOf = (answer: Answer): string[] =>
     (answer.body.errors as { field: string }[]).map((issue) => issue.field).sort();
 
+  let embedded: EmbeddedPlatform;
+
   beforeAll(async () => {
-    dataDirectory = await mkdtemp(join(tmpdir(), 'tollgate-admin-api-'));
-    platform = startApp('apps/platform/src/main.ts', {
-      TOLLGATE_DATA_DIR: dataDirectory,
-      PORT: String(await freePort()),
-      GATEWAY_PORT: String(await freePort()),
-      DEMO_ECHO_PORT: '0',
-      SNAPSHOT_POLL_MS: '500',
-    });
-    await platform.waitForOutput(/Tollgate is ready/, 240_000);
-    demo = JSON.parse(await readFile(join(dataDirectory, 'demo.json'), 'utf8')) as DemoInfo;
+    embedded = await startEmbeddedPlatform('admin-api');
+    ({ demo } = embedded);
   });
 
   afterAll(async () => {
-    await platform?.stop('SIGKILL');
-    await rm(dataDirectory, { recursive: true, force: true });
+    await embedded?.dispose();
   });
 
   let planId: string;

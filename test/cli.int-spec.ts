@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type DemoInfo } from '@tollgate/plans-data';
-import { type AppProcess, eventually, freePort, repositoryRoot, startApp } from './support/app-process';
+import {
+  type EmbeddedPlatform,
+  eventually,
+  repositoryRoot,
+  startEmbeddedPlatform,
+} from './support/app-process';
 
 jest.setTimeout(300_000);
 
@@ -13,7 +16,6 @@ const run = promisify(execFile);
 /** `npm run tollgate -- …` against a running embedded instance (found through demo.json). */
 describe('operator CLI', () => {
   let dataDirectory: string;
-  let platform: AppProcess;
   let demo: DemoInfo;
 
   const tollgate = async (...args: string[]) => {
@@ -35,21 +37,15 @@ describe('operator CLI', () => {
     }
   };
 
+  let embedded: EmbeddedPlatform;
+
   beforeAll(async () => {
-    dataDirectory = await mkdtemp(join(tmpdir(), 'tollgate-cli-'));
-    platform = startApp('apps/platform/src/main.ts', {
-      TOLLGATE_DATA_DIR: dataDirectory,
-      PORT: String(await freePort()),
-      GATEWAY_PORT: String(await freePort()),
-      DEMO_ECHO_PORT: '0',
-    });
-    await platform.waitForOutput(/Tollgate is ready/, 240_000);
-    demo = JSON.parse(await readFile(join(dataDirectory, 'demo.json'), 'utf8')) as DemoInfo;
+    embedded = await startEmbeddedPlatform('cli');
+    ({ demo, dataDirectory } = embedded);
   });
 
   afterAll(async () => {
-    await platform.stop('SIGKILL');
-    await rm(dataDirectory, { recursive: true, force: true });
+    await embedded?.dispose();
   });
 
   it('creates a plan, a consumer and a key that the gateway accepts, then revokes it', async () => {

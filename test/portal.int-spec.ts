@@ -1,10 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { listOutbox, outboxDirectory, readOutboxMessage } from '@tollgate/mail';
 import { type UsageSummary } from '@tollgate/metering-domain';
 import { type DemoInfo } from '@tollgate/plans-data';
-import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
+import { type EmbeddedPlatform, startEmbeddedPlatform, eventually } from './support/app-process';
 
 jest.setTimeout(300_000);
 
@@ -37,7 +34,6 @@ const password = 'correct horse battery staple';
  */
 describe('developer portal (/api/portal, embedded platform)', () => {
   let dataDirectory: string;
-  let platform: AppProcess | undefined;
   let demo: DemoInfo;
   const signupCount = { value: 0 };
 
@@ -93,22 +89,15 @@ describe('developer portal (/api/portal, embedded platform)', () => {
     return login(email);
   };
 
+  let embedded: EmbeddedPlatform;
+
   beforeAll(async () => {
-    dataDirectory = await mkdtemp(join(tmpdir(), 'tollgate-portal-'));
-    platform = startApp('apps/platform/src/main.ts', {
-      TOLLGATE_DATA_DIR: dataDirectory,
-      PORT: String(await freePort()),
-      GATEWAY_PORT: String(await freePort()),
-      DEMO_ECHO_PORT: '0',
-      SNAPSHOT_POLL_MS: '500',
-    });
-    await platform.waitForOutput(/Tollgate is ready/, 240_000);
-    demo = JSON.parse(await readFile(join(dataDirectory, 'demo.json'), 'utf8')) as DemoInfo;
+    embedded = await startEmbeddedPlatform('portal');
+    ({ demo, dataDirectory } = embedded);
   });
 
   afterAll(async () => {
-    await platform?.stop('SIGKILL');
-    await rm(dataDirectory, { recursive: true, force: true });
+    await embedded?.dispose();
   });
 
   let cookieA = '';

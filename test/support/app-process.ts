@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type DemoInfo } from '@tollgate/plans-data';
 
 export const repositoryRoot = join(__dirname, '..', '..');
 
@@ -118,4 +121,39 @@ export async function eventually<T>(
   throw new Error(
     `${what}: not reached within ${timeoutMs} ms; last value ${JSON.stringify(last)}${lastError ? `, last error ${String(lastError)}` : ''}`,
   );
+}
+
+export interface EmbeddedPlatform {
+  platform: AppProcess;
+  demo: DemoInfo;
+  dataDirectory: string;
+  /** Kills the process and removes its data. */
+  dispose: () => Promise<void>;
+}
+
+/** `npm start` in a fresh data directory on free ports; resolves once it is ready with its demo.json. */
+export async function startEmbeddedPlatform(
+  name: string,
+  environment: Record<string, string> = {},
+): Promise<EmbeddedPlatform> {
+  const dataDirectory = await mkdtemp(join(tmpdir(), `tollgate-${name}-`));
+  const platform = startApp('apps/platform/src/main.ts', {
+    TOLLGATE_DATA_DIR: dataDirectory,
+    PORT: String(await freePort()),
+    GATEWAY_PORT: String(await freePort()),
+    DEMO_ECHO_PORT: '0',
+    SNAPSHOT_POLL_MS: '500',
+    ...environment,
+  });
+  await platform.waitForOutput(/Tollgate is ready/, 240_000);
+  const demo = JSON.parse(await readFile(join(dataDirectory, 'demo.json'), 'utf8')) as DemoInfo;
+  return {
+    platform,
+    demo,
+    dataDirectory,
+    dispose: async () => {
+      await platform.stop('SIGKILL');
+      await rm(dataDirectory, { recursive: true, force: true });
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { randomToken, sha256Hex } from '@tollgate/ids';
 import { type AdminLogin, type AdminRoleName } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { appendAudit } from './audit-log';
-import { verifyNothing, verifyPassword } from './password-hashing';
+import { verifyAgainstDummy, verifyPassword } from './password-hashing';
 import { sessionId } from './record-ids';
 
 export const adminSessionTtlMs = 12 * 3600 * 1000;
@@ -30,7 +30,7 @@ export async function loginAdmin(
 ): Promise<AdminSession> {
   const user = await prisma.adminUser.findUnique({ where: { email: input.email } });
   if (!user) {
-    await verifyNothing(input.password);
+    await verifyAgainstDummy(input.password);
     throw new UnauthenticatedError(invalid);
   }
   const valid = await verifyPassword(input.password, user.passwordHash);

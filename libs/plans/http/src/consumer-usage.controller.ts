@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { quotaFigures, type UsageSummary } from '@tollgate/metering-domain';
-import { consumerUsageContext } from '@tollgate/plans-data';
+import { type UsageSummary } from '@tollgate/metering-domain';
+import { consumerUsageSummary } from '@tollgate/plans-data';
 import { AdminGuard } from './admin.guard';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from './plans-http.tokens';
 import { UsageSummaryDto } from './usage-summary.dto';
@@ -17,16 +17,6 @@ export class ConsumerUsageController {
   @ApiOperation({ summary: "A consumer's usage in its current billing period" })
   @ApiOkResponse({ type: UsageSummaryDto })
   async usage(@Param('id') consumerId: string): Promise<UsageSummary> {
-    const context = await consumerUsageContext(this.deps.prisma, consumerId);
-    const usage = await this.deps.usage.periodUsage(consumerId, context.period.start, context.period.end);
-    return {
-      consumerId,
-      periodStart: new Date(context.period.start).toISOString(),
-      periodEnd: new Date(context.period.end).toISOString(),
-      requests: usage.requests,
-      totalRequests: usage.totalRequests,
-      units: usage.units,
-      quota: quotaFigures(context.quotaLimit, usage.requests),
-    };
+    return consumerUsageSummary(this.deps.prisma, this.deps.usage, consumerId);
   }
 }

@@ -4,7 +4,7 @@ import { ConflictError, ValidationError } from '@tollgate/errors';
 import { type Developer, Prisma } from '@tollgate/relational';
 import { ensureDeveloperConsumer } from './developer-consumer';
 import { type DeveloperView, developerView, newDeveloperId } from './developer-view';
-import { hashPassword } from './password-hash';
+import { hashPassword } from '@tollgate/plans-data';
 import { type PortalClient, type PortalContext } from './portal-context';
 import { type PasswordResetConfirmInput, type SignupInput } from './portal-inputs';
 import { passwordResetLink, passwordResetMail, verificationLink, verificationMail } from './portal-mail';

@@ -3,7 +3,7 @@ import { ForbiddenError, UnauthenticatedError } from '@tollgate/errors';
 import { sha256Hex } from '@tollgate/ids';
 import { type Developer, type PrismaClient } from '@tollgate/relational';
 import { type DeveloperView, developerView, newSessionId } from './developer-view';
-import { verifyAgainstDummy, verifyPassword } from './password-hash';
+import { verifyAgainstDummy, verifyPassword } from '@tollgate/plans-data';
 import { type PortalClient, type PortalContext } from './portal-context';
 import { type LoginInput } from './portal-inputs';
 

@@ -5,7 +5,6 @@ export * from './developer-keys';
 export * from './developer-plans';
 export * from './developer-sessions';
 export * from './developer-view';
-export * from './password-hash';
 export * from './plan-description';
 export * from './portal-context';
 export * from './portal-inputs';

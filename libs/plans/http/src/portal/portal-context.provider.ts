@@ -1,5 +1,6 @@
 import { type Provider } from '@nestjs/common';
-import { PortalAbuseLimiter, type PortalContext, prepareDummyPassword } from '@tollgate/plans-portal';
+import { prepareDummyPassword } from '@tollgate/plans-data';
+import { PortalAbuseLimiter, type PortalContext } from '@tollgate/plans-portal';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
 
 export const PORTAL_CONTEXT = Symbol('PORTAL_CONTEXT');

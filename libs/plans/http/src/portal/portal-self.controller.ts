@@ -21,8 +21,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { quotaFigures, type UsageSummary } from '@tollgate/metering-domain';
-import { consumerUsageContext } from '@tollgate/plans-data';
+import { type UsageSummary } from '@tollgate/metering-domain';
+import { consumerUsageSummary } from '@tollgate/plans-data';
 import {
   chooseDeveloperPlan,
   choosePlanInputSchema,
@@ -99,16 +99,6 @@ export class PortalSelfController {
   @ApiOkResponse({ type: UsageSummaryDto })
   async usage(@CurrentDeveloper() developer: Developer): Promise<UsageSummary> {
     const consumer = await developerConsumer(this.deps.prisma, developer.id);
-    const context = await consumerUsageContext(this.deps.prisma, consumer.id);
-    const usage = await this.deps.usage.periodUsage(consumer.id, context.period.start, context.period.end);
-    return {
-      consumerId: consumer.id,
-      periodStart: new Date(context.period.start).toISOString(),
-      periodEnd: new Date(context.period.end).toISOString(),
-      requests: usage.requests,
-      totalRequests: usage.totalRequests,
-      units: usage.units,
-      quota: quotaFigures(context.quotaLimit, usage.requests),
-    };
+    return consumerUsageSummary(this.deps.prisma, this.deps.usage, consumer.id);
   }
 }

@@ -1,4 +1,9 @@
-import { defaultScryptParameters, hashPassword, verifyAgainstDummy, verifyPassword } from './password-hash';
+import {
+  defaultScryptParameters,
+  hashPassword,
+  verifyAgainstDummy,
+  verifyPassword,
+} from './password-hashing';
 
 // Cheap parameters where the cost itself is not under test.
 const fast = { N: 2 ** 10, r: 8, p: 1 };
