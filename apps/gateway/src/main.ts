@@ -1,8 +1,10 @@
+import { join, resolve } from 'node:path';
 import { gatewayConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
 import { createEventLog } from '@tollgate/event-log';
 import {
+  AccessLogSpool,
   createAccessLogEmitter,
   createGatewayServer,
   HttpSnapshotSource,
@@ -16,7 +18,21 @@ runApp('gateway', gatewayConfigSchema, async ({ config, logger, registry }) => {
   const eventLog = createEventLog(config, logger);
   await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
   const producer = await eventLog.producer();
-  const accessLog = createAccessLogEmitter({ producer, topic: config.ACCESS_LOG_TOPIC, logger });
+  // One spool per port: gateways sharing a data directory on one host never share a spool, and a
+  // gateway restarted on its port replays what the previous run left.
+  const spool = await AccessLogSpool.open({
+    directory: join(resolve(config.TOLLGATE_DATA_DIR), 'spool', `gateway-${config.GATEWAY_PORT}`),
+    maxBytes: config.ACCESS_LOG_SPOOL_MAX_BYTES,
+    logger,
+  });
+  const accessLog = createAccessLogEmitter({
+    producer,
+    topic: config.ACCESS_LOG_TOPIC,
+    logger,
+    spool,
+    maxBuffered: config.ACCESS_LOG_BUFFER_EVENTS,
+    registry,
+  });
 
   const snapshots = new SnapshotStore();
   const configBus = createConfigBus(config, logger);
@@ -61,7 +77,8 @@ runApp('gateway', gatewayConfigSchema, async ({ config, logger, registry }) => {
     () => gateway.close(), // drains requests in flight and flushes their events
     async () => source.stop(),
     () => configBus.close(),
-    () => accessLog.close(),
+    () => accessLog.close(), // sent, or in the spool when the broker is unreachable
+    () => spool.close(),
     () => producer.close(),
     () => ops.close(),
     () => eventLog.close(),

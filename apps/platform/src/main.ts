@@ -1,12 +1,17 @@
 import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
 import { platformConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
 import { createEchoUpstream } from '@tollgate/echo-upstream';
 import { createEventLog } from '@tollgate/event-log';
-import { createAccessLogEmitter, createGatewayServer, SnapshotStore } from '@tollgate/gateway-data-plane';
+import {
+  AccessLogSpool,
+  createAccessLogEmitter,
+  createGatewayServer,
+  SnapshotStore,
+} from '@tollgate/gateway-data-plane';
 import { createJobs } from '@tollgate/jobs';
 import { createMailer } from '@tollgate/mail';
 import { MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
@@ -110,7 +115,19 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
 
   // Gateway data plane.
   const producer = await eventLog.producer();
-  const accessLog = createAccessLogEmitter({ producer, topic: config.ACCESS_LOG_TOPIC, logger });
+  const spool = await AccessLogSpool.open({
+    directory: join(dataDirectory, 'spool'),
+    maxBytes: config.ACCESS_LOG_SPOOL_MAX_BYTES,
+    logger,
+  });
+  const accessLog = createAccessLogEmitter({
+    producer,
+    topic: config.ACCESS_LOG_TOPIC,
+    logger,
+    spool,
+    maxBuffered: config.ACCESS_LOG_BUFFER_EVENTS,
+    registry,
+  });
   const gateway = await createGatewayServer({
     host: config.HOST,
     port: config.GATEWAY_PORT,
@@ -147,6 +164,8 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   return [
     async () => stopScheduledChanges(),
     () => gateway.close(), // drains requests in flight and flushes their events into the log
+    () => accessLog.close(), // what could not be sent stays in the spool for the next start
+    () => spool.close(),
     () => producer.close(),
     async () => clearInterval(snapshotTimer),
     () => plansApp.close(),

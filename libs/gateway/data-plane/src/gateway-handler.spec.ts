@@ -41,6 +41,9 @@ const consumers = {
   aborting: 'cons_aborting',
   drain: 'cons_drain',
   countersDown: 'cons_counters_down',
+  rated: 'cons_rated',
+  concurrent: 'cons_concurrent',
+  overage: 'cons_overage',
 } as const;
 
 const keyOf = (consumerId: string): string => `tg_test_${consumerId}`;
@@ -59,6 +62,33 @@ async function getFreePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+const planOf: Record<string, string> = {
+  [consumers.three]: 'plan_three',
+  [consumers.narrow]: 'plan_narrow',
+  [consumers.rated]: 'plan_rated',
+  [consumers.concurrent]: 'plan_concurrent',
+  [consumers.overage]: 'plan_overage',
+};
+
+/** A minimal RFC 8941 list parser for the RateLimit fields: string items with integer parameters. */
+function parseRateLimitList(value: string): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const member of value.split(',')) {
+    const match = /^\s*"([a-z]+)"((?:;[a-z]+=\d+)+)\s*$/.exec(member);
+    if (match === null) throw new SyntaxError(`not a RateLimit list member: ${member}`);
+    out[match[1]] = Object.fromEntries(
+      match[2]
+        .split(';')
+        .slice(1)
+        .map((param) => {
+          const [name, raw] = param.split('=');
+          return [name, Number(raw)];
+        }),
+    );
+  }
+  return out;
 }
 
 describe('gateway handler over real HTTP', () => {
@@ -144,17 +174,19 @@ describe('gateway handler over real HTTP', () => {
           planFixture({ id: 'plan_standard', quota: { limit: 1000, period: 'month' } }),
           planFixture({ id: 'plan_three', quota: { limit: 3, period: 'month' } }),
           planFixture({ id: 'plan_narrow', allowedEndpoints: ['GET /v1/orders/:id'] }),
+          planFixture({ id: 'plan_rated', rateLimit: { perSecond: 0.5, burst: 2 } }),
+          planFixture({ id: 'plan_concurrent', concurrency: 2 }),
+          planFixture({
+            id: 'plan_overage',
+            quota: { limit: 10, period: 'month' },
+            overageBufferPercent: 20,
+          }),
         ],
         consumers: Object.values(consumers).map((id) =>
           consumerFixture({
             id,
             periodAnchor: ANCHOR,
-            planId:
-              id === consumers.three
-                ? 'plan_three'
-                : id === consumers.narrow
-                  ? 'plan_narrow'
-                  : 'plan_standard',
+            planId: planOf[id] ?? 'plan_standard',
             ...(id === consumers.suspended
               ? { status: 'suspended' as const, suspendedReason: 'unpaid invoice' }
               : {}),
@@ -324,6 +356,70 @@ describe('gateway handler over real HTTP', () => {
     ]);
   });
 
+  it('enforces the rate limit with a burst, naming it in a 429 with Retry-After', async () => {
+    const first = await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.rated) });
+    expect(first.status).toBe(200);
+    expect(parseRateLimitList(first.headers['ratelimit-policy'] as string)).toEqual({
+      rate: { q: 2, w: 4 },
+      quota: { q: 1000, w: expect.any(Number) as number },
+    });
+    expect(parseRateLimitList(first.headers['ratelimit'] as string).rate).toEqual({ r: 1, t: 2 });
+    expect((await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.rated) })).status).toBe(200);
+    const refused = await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.rated) });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('2');
+    expect(parseRateLimitList(refused.headers['ratelimit'] as string)).toMatchObject({
+      rate: { r: 0 },
+      quota: { r: 998 },
+    });
+    expect(json<Record<string, unknown>>(refused.body)).toMatchObject({
+      status: 429,
+      limit: 'rate',
+      upgradeUrl: '/portal/plans',
+    });
+    expect(await counters.get(counterKeyOf(consumers.rated))).toBe(2); // the refused call took no quota
+  });
+
+  it('holds a concurrency lease per request in flight and frees it when the response ends', async () => {
+    const slow = () => viaGateway('/echo/v1/orders/1?delay=300', { key: keyOf(consumers.concurrent) });
+    const inFlight = [slow(), slow()];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.concurrent) });
+    expect(refused.status).toBe(429);
+    expect(json<Record<string, unknown>>(refused.body)).toMatchObject({ limit: 'concurrency' });
+    expect((await Promise.all(inFlight)).map((response) => response.status)).toEqual([200, 200]);
+    await gateway.handler.whenIdle(); // the leases are released
+    expect((await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.concurrent) })).status).toBe(200);
+  });
+
+  it('admits into the overage buffer, marks those events, warns at 80 % and blocks at the ceiling', async () => {
+    const statuses: number[] = [];
+    const warnings: Array<string | undefined> = [];
+    for (let call = 1; call <= 13; call += 1) {
+      const response = await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.overage) });
+      statuses.push(response.status);
+      warnings.push(response.headers['tollgate-quota-warning'] as string | undefined);
+      if (call === 11) expect(response.headers['x-ratelimit-remaining']).toBe('0');
+    }
+    expect(statuses).toEqual([...Array<number>(12).fill(200), 429]);
+    expect(warnings.slice(0, 9)).toEqual([...Array<undefined>(7).fill(undefined), '80', '80']);
+    expect(warnings[9]).toBe('95');
+    const events = await eventsOf(consumers.overage, 13);
+    expect(events.map((event) => event.overage === true)).toEqual([
+      ...Array<boolean>(10).fill(false),
+      true,
+      true,
+      false,
+    ]);
+    const problem = json<Record<string, unknown>>(
+      (await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.overage) })).body,
+    );
+    expect(problem).toMatchObject({
+      limit: 'quota',
+      detail: 'Monthly quota of 10 requests (with its overage buffer, 12) used up',
+    });
+  });
+
   it('refunds an upstream 5xx and marks it not counted under the default policy', async () => {
     const response = await viaGateway('/echo/v1/orders/1?status=500', { key: keyOf(consumers.refund) });
     expect(response.status).toBe(500);
@@ -332,7 +428,7 @@ describe('gateway handler over real HTTP', () => {
     expect(event).toMatchObject({ status: 500, counted: false });
     expect(await counters.get(counterKeyOf(consumers.refund))).toBe(0);
     expect(counters.calls.filter((call) => call.key === counterKeyOf(consumers.refund))).toEqual([
-      { op: 'incrementWithin', key: counterKeyOf(consumers.refund), amount: 1 },
+      { op: 'admit', key: counterKeyOf(consumers.refund), amount: 1 },
       { op: 'increment', key: counterKeyOf(consumers.refund), amount: -1 },
     ]);
   });
@@ -458,7 +554,8 @@ describe('gateway handler over real HTTP', () => {
   it('exposes request and upstream-latency metrics', async () => {
     const text = await registry.metrics();
     expect(text).toMatch(/tollgate_gateway_requests_total\{status_class="2xx",outcome="proxied"\} \d+/);
-    expect(text).toMatch(/tollgate_gateway_requests_total\{status_class="4xx",outcome="quota_exceeded"\} 1/);
+    // 429s of every limit share the outcome: one quota, one rate, one concurrency, two overage-ceiling.
+    expect(text).toMatch(/tollgate_gateway_requests_total\{status_class="4xx",outcome="quota_exceeded"\} 5/);
     expect(text).toMatch(/tollgate_gateway_upstream_latency_seconds_count \d+/);
     expect(text).toMatch(/tollgate_gateway_access_log_pending \d+/);
   });

@@ -4,16 +4,17 @@ import { type Registry } from 'prom-client';
 import { type Dispatcher } from 'undici';
 import { type AccessLogEvent, parseUsageHeader } from '@tollgate/access-log';
 import { type Problem } from '@tollgate/errors';
+import { quotaCeiling } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
-import { type Counters, type CounterUpdate } from '@tollgate/ports';
+import { type AdmitDecision, type Counters } from '@tollgate/ports';
 import { type AccessLogEmitter } from './access-log-emitter';
 import { extractApiKey } from './api-key-extraction';
 import { isCounted } from './counting-policy';
 import { GatewayMetrics, type RequestOutcome, registerAccessLogEmitterMetrics } from './gateway-metrics';
 import { gatewayProblem, internalErrorProblem, writeProblem } from './gateway-problems';
 import { clientResponseHeaders, upstreamRequestHeaders } from './proxy-headers';
-import { appendQuotaHeaders, quotaStanding, secondsUntil } from './rate-limit-headers';
+import { appendQuotaHeaders, quotaStanding, type RateStanding, secondsUntil } from './rate-limit-headers';
 import { hasDotSegment, parseRequestTarget } from './request-target';
 import { matchRoute, unmatchedEndpoint } from './route-matcher';
 import {
@@ -41,6 +42,11 @@ export interface GatewayDependencies {
   connectTimeoutMs?: number;
   /** Where 403/429 problems send a consumer to change plan. */
   upgradeUrl?: string;
+  /**
+   * Lifetime of a concurrency lease (default: 60 s or 4 × upstreamTimeoutMs, whichever is longer).
+   * A node that dies without releasing its leases gives them back when they lapse.
+   */
+  concurrencyLeaseMs?: number;
 }
 
 /** A `(request, response)` listener for `http.createServer`, with what a graceful shutdown needs. */
@@ -55,6 +61,16 @@ export interface GatewayHandler {
 }
 
 const DAY_MS = 86_400_000;
+
+/** GCRA state (theoretical arrival time) of a consumer's rate limit, in the same hash slot as its quota. */
+export function rateCounterKey(consumerId: string): string {
+  return `r:{${consumerId}}`;
+}
+
+/** The set of a consumer's in-flight requests (concurrency leases), in the same hash slot too. */
+export function concurrencyLeaseKey(consumerId: string): string {
+  return `c:{${consumerId}}`;
+}
 const noUsage: Readonly<Record<string, number>> = Object.freeze({});
 const unauthenticatedHeaders = ['www-authenticate', 'Bearer realm="tollgate"'];
 const requestIdPattern = /^[\x21-\x7e]{1,128}$/;
@@ -124,6 +140,7 @@ class GatewayPipeline {
   readonly metrics: GatewayMetrics | null;
   readonly pools: UpstreamPools;
   readonly upgradeUrl: string;
+  readonly concurrencyLeaseMs: number;
 
   active = 0;
   private pendingRefunds = 0;
@@ -138,6 +155,7 @@ class GatewayPipeline {
     this.upstreamTimeoutMs = deps.upstreamTimeoutMs;
     this.now = deps.now ?? Date.now;
     this.upgradeUrl = deps.upgradeUrl ?? '/portal/plans';
+    this.concurrencyLeaseMs = deps.concurrencyLeaseMs ?? Math.max(60_000, 4 * deps.upstreamTimeoutMs);
     this.pools = new UpstreamPools({
       connectTimeoutMs: deps.connectTimeoutMs ?? Math.min(deps.upstreamTimeoutMs, 10_000),
     });
@@ -183,6 +201,21 @@ class GatewayPipeline {
       });
   }
 
+  /** Gives a concurrency lease back; awaited by whenIdle() like a refund. */
+  releaseLease(key: string, leaseId: string): void {
+    this.pendingRefunds += 1;
+    this.counters
+      .releaseLease(key, leaseId)
+      .catch((error: unknown) => {
+        // The slot stays taken until the lease lapses on its own.
+        this.logger.warn({ err: error, key }, 'concurrency lease release failed');
+      })
+      .finally(() => {
+        this.pendingRefunds -= 1;
+        this.notifyIfIdle();
+      });
+  }
+
   /** A warning at most every 10 s per kind, so an outage does not log once per request. */
   warnThrottled(kind: string, details: Record<string, unknown>, message: string): void {
     const now = Date.now();
@@ -220,7 +253,12 @@ class Exchange implements Dispatcher.DispatchHandler {
   private forwardPath = '';
   private window: QuotaWindow | null = null;
   private used = 0;
+  private rate: RateStanding | null = null;
   private charged = false;
+  /** The concurrency-lease set this request holds a lease in (its id is the event id), if any. */
+  private leaseKey: string | null = null;
+  /** Admitted past the quota, inside the plan's overage buffer. */
+  private overage = false;
 
   private status = 0;
   private outcome: RequestOutcome = 'internal_error';
@@ -373,14 +411,34 @@ class Exchange implements Dispatcher.DispatchHandler {
     try {
       const window = snapshot.quotaWindow(consumer, plan, this.startedAt);
       const limit = plan.record.quota.limit;
-      let decision: CounterUpdate;
+      const rateLimit = plan.record.rateLimit;
+      let decision: AdmitDecision;
       try {
-        decision = await this.pipeline.counters.incrementWithin(
-          window.counterKey,
-          this.costWeight,
-          limit,
-          window.end + DAY_MS,
-        );
+        // Rate and quota in one atomic step: a request refused by either takes from neither.
+        decision = await this.pipeline.counters.admit({
+          quotaKey: window.counterKey,
+          cost: this.costWeight,
+          // With an overage buffer the hard block moves to the ceiling; units past `limit` are overage.
+          quotaLimit: quotaCeiling(limit, plan.record.overageBufferPercent),
+          quotaExpiresAtMs: window.end + DAY_MS,
+          rate:
+            rateLimit === null
+              ? null
+              : {
+                  key: rateCounterKey(consumer.record.id),
+                  perSecond: rateLimit.perSecond,
+                  burst: rateLimit.burst,
+                },
+          concurrency:
+            plan.record.concurrency === null
+              ? null
+              : {
+                  key: concurrencyLeaseKey(consumer.record.id),
+                  leaseId: this.eventId,
+                  limit: plan.record.concurrency,
+                  leaseMs: this.pipeline.concurrencyLeaseMs,
+                },
+        });
       } catch (error) {
         this.pipeline.warnThrottled(
           'counters',
@@ -398,30 +456,100 @@ class Exchange implements Dispatcher.DispatchHandler {
       }
       if (this.closed) {
         // The client left while the counter was updated: nothing was served, so nothing is charged.
-        if (decision.applied) this.pipeline.refund(window, this.costWeight);
+        if (decision.admitted) {
+          this.pipeline.refund(window, this.costWeight);
+          if (plan.record.concurrency !== null) {
+            this.pipeline.releaseLease(concurrencyLeaseKey(consumer.record.id), this.eventId);
+          }
+        }
         return;
       }
       this.window = window;
-      this.used = decision.value;
-      if (!decision.applied) {
-        this.rejectQuota(window, limit, plan.record.quota.period);
+      this.used = decision.quotaUsed;
+      this.rate =
+        rateLimit === null
+          ? null
+          : {
+              perSecond: rateLimit.perSecond,
+              burst: rateLimit.burst,
+              remaining: decision.rateRemaining,
+              resetMs: decision.rateResetMs,
+            };
+      if (decision.refusedBy === 'concurrency') {
+        this.rejectConcurrency(window, limit, plan.record.concurrency ?? 0);
+        return;
+      }
+      if (decision.refusedBy === 'rate') {
+        this.rejectRate(window, limit, decision.rateRetryAfterMs);
+        return;
+      }
+      if (!decision.admitted) {
+        this.rejectQuota(
+          window,
+          limit,
+          quotaCeiling(limit, plan.record.overageBufferPercent),
+          plan.record.quota.period,
+        );
         return;
       }
       this.charged = true;
+      if (plan.record.concurrency !== null) this.leaseKey = concurrencyLeaseKey(consumer.record.id);
+      this.overage = decision.quotaUsed > limit;
       this.proxy();
     } catch (error) {
       this.fail(error);
     }
   }
 
-  private rejectQuota(window: QuotaWindow, limit: number, period: 'month' | 'day'): void {
-    const now = this.startedAt;
-    const headers = ['retry-after', String(secondsUntil(window.end, now))];
-    appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, now));
+  private rejectConcurrency(window: QuotaWindow, limit: number, concurrency: number): void {
+    const headers = ['retry-after', '1'];
+    appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, this.startedAt), this.rate);
     this.reject(
       gatewayProblem(
         'limit_exceeded',
-        `${period === 'month' ? 'Monthly' : 'Daily'} quota of ${limit} requests used up`,
+        `At most ${concurrency} requests may be in flight at once on this plan`,
+        {
+          limit: 'concurrency',
+          resetsAt: new Date(this.startedAt + 1000).toISOString(),
+          upgradeUrl: this.pipeline.upgradeUrl,
+        },
+      ),
+      'quota_exceeded', // metrics label set is owned elsewhere; the problem body names the limit
+      headers,
+    );
+  }
+
+  private rejectRate(window: QuotaWindow, limit: number, retryAfterMs: number): void {
+    const now = this.startedAt;
+    const retryAfter = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const headers = ['retry-after', String(retryAfter)];
+    appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, now), this.rate);
+    const rate = this.rate as RateStanding;
+    this.reject(
+      gatewayProblem(
+        'limit_exceeded',
+        `Rate limit of ${rate.perSecond} requests per second (burst ${rate.burst}) exceeded`,
+        {
+          limit: 'rate',
+          resetsAt: new Date(now + retryAfterMs).toISOString(),
+          upgradeUrl: this.pipeline.upgradeUrl,
+        },
+      ),
+      'quota_exceeded', // metrics label set is owned elsewhere; the problem body names the rate limit
+      headers,
+    );
+  }
+
+  private rejectQuota(window: QuotaWindow, limit: number, ceiling: number, period: 'month' | 'day'): void {
+    const now = this.startedAt;
+    const headers = ['retry-after', String(secondsUntil(window.end, now))];
+    appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, now), this.rate);
+    this.reject(
+      gatewayProblem(
+        'limit_exceeded',
+        `${period === 'month' ? 'Monthly' : 'Daily'} quota of ${limit} requests${
+          ceiling > limit ? ` (with its overage buffer, ${ceiling})` : ''
+        } used up`,
         {
           limit: 'quota',
           resetsAt: new Date(window.end).toISOString(),
@@ -489,6 +617,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     appendQuotaHeaders(
       headers,
       quotaStanding(plan.record.quota.limit, this.used, this.window as QuotaWindow, this.pipeline.now()),
+      this.rate,
     );
     // Throws on a header value Node refuses; undici then aborts and onResponseError answers 502.
     this.response.writeHead(statusCode, headers);
@@ -605,6 +734,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const counted =
       this.charged && plan !== null && isCounted(this.status, plan.record.countPolicy, this.failedInGateway);
     if (this.charged && !counted) this.pipeline.refund(this.window as QuotaWindow, this.costWeight);
+    if (this.leaseKey !== null) this.pipeline.releaseLease(this.leaseKey, this.eventId);
     this.pipeline.metrics?.countRequest(this.status, this.outcome);
     const consumer = this.consumer;
     if (consumer !== null) this.pipeline.accessLog.emit(this.event(consumer, counted));
@@ -627,6 +757,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       upstreamLatencyMs: Math.round(this.upstreamLatencyMs * 1000) / 1000,
       cached: false,
       counted,
+      ...(this.overage ? { overage: true } : {}),
       usage: this.usage,
     };
   }

@@ -101,6 +101,7 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
             concurrency: 2,
             allowedEndpoints: [],
             countPolicy: { count4xx: false, count5xx: true },
+            overage: { bufferPercent: 15, unitPriceMinor: 2, currency: 'usd' },
           },
         },
         // Written before some fields existed: the missing ones fall back to the plan's current values.
@@ -125,6 +126,7 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
       concurrency: 5,
       allowedEndpoints: ['GET /a', 'GET /b'],
       countPolicy: { count4xx: true, count5xx: false },
+      overageBufferPercent: null,
     });
     expect(plans.get(snapshotPlanKey(planId, 1))).toMatchObject({
       quota: { limit: 1000, period: 'day' },
@@ -132,11 +134,13 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
       concurrency: 2,
       allowedEndpoints: null,
       countPolicy: { count4xx: false, count5xx: true },
+      overageBufferPercent: 15,
     });
     expect(plans.get(snapshotPlanKey(planId, 2))).toMatchObject({
       quota: { limit: 2000, period: 'month' },
       rateLimit: { perSecond: 10, burst: 20 },
       concurrency: 5,
+      overageBufferPercent: null,
     });
     const versionOf = (id: string) => snapshot.consumers.find((consumer) => consumer.id === id)?.planVersion;
     expect([versionOf(onOne), versionOf(onTwo), versionOf(onThree)]).toEqual([1, 2, 3]);

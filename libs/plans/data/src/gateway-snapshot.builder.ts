@@ -23,6 +23,7 @@ function storedDefinition(stored: unknown, fallback: PlanDefinition): PlanDefini
   const countPolicy = isRecord(stored['countPolicy']) ? stored['countPolicy'] : {};
   const allowed = stored['allowedEndpoints'];
   const concurrency = stored['concurrency'];
+  const overage = stored['overage'];
   return {
     ...fallback,
     quota: {
@@ -40,6 +41,19 @@ function storedDefinition(stored: unknown, fallback: PlanDefinition): PlanDefini
             }
           : fallback.rateLimit,
     concurrency: concurrency === null || isCount(concurrency) ? concurrency : fallback.concurrency,
+    overage:
+      overage === null
+        ? null
+        : isRecord(overage) &&
+            isCount(overage['bufferPercent']) &&
+            isCount(overage['unitPriceMinor']) &&
+            typeof overage['currency'] === 'string'
+          ? {
+              bufferPercent: overage['bufferPercent'],
+              unitPriceMinor: overage['unitPriceMinor'],
+              currency: overage['currency'],
+            }
+          : fallback.overage,
     allowedEndpoints:
       Array.isArray(allowed) && allowed.every((entry) => typeof entry === 'string')
         ? allowed
@@ -69,6 +83,7 @@ function snapshotPlan(plan: PlanRow, version: number, definition: PlanDefinition
     concurrency: definition.concurrency,
     allowedEndpoints: definition.allowedEndpoints.length > 0 ? [...definition.allowedEndpoints].sort() : null,
     countPolicy: { count4xx: definition.countPolicy.count4xx, count5xx: definition.countPolicy.count5xx },
+    overageBufferPercent: definition.overage?.bufferPercent ?? null,
   };
 }
 

@@ -24,6 +24,8 @@ export const accessLogEventSchema = z.object({
   upstreamLatencyMs: z.number().nonnegative(),
   cached: z.boolean(),
   counted: z.boolean(),
+  /** Admitted beyond the quota, inside the plan's overage buffer (billed at the overage price). */
+  overage: z.boolean().optional(),
   usage: usageSchema,
 });
 

@@ -44,6 +44,18 @@ export const gatewayHttpArea = z.object({
   GATEWAY_UPSTREAM_TIMEOUT_MS: variable
     .positiveInt({ description: 'Upstream response timeout; on expiry the gateway answers 504' })
     .default(30_000),
+  ACCESS_LOG_BUFFER_EVENTS: variable
+    .positiveInt({
+      description:
+        'Access-log events held in memory while the event log is slow or down; beyond this they go to the disk spool under TOLLGATE_DATA_DIR/spool',
+    })
+    .default(10_000),
+  ACCESS_LOG_SPOOL_MAX_BYTES: variable
+    .positiveInt({
+      description:
+        'Size cap of the access-log disk spool; events beyond it are dropped, logged and counted (tollgate_gateway_access_log_spool_dropped_total)',
+    })
+    .default(268_435_456),
 });
 
 export const opsHttpArea = z.object({

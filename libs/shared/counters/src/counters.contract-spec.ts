@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
-import { type Counters } from '@tollgate/ports';
+import { type AdmitRequest, type Counters } from '@tollgate/ports';
 import { Redis } from 'ioredis';
 import { createMemoryCounters } from './memory-counters.adapter';
 import { createRedisCounters } from './redis-counters.adapter';
@@ -69,6 +69,109 @@ describe.each(adapters)('Counters contract (%s)', (_adapter, create) => {
     expect(new Set(applied.map((result) => result.value)).size).toBe(limit);
     expect(results.filter((result) => !result.applied).every((result) => result.value === limit)).toBe(true);
     expect(await counters.get(key)).toBe(limit);
+  });
+
+  /** An admit request with only the quota set; tests add the limits they exercise. */
+  const admitOf = (
+    quotaKey: string,
+    quotaLimit: number,
+    extra: Partial<AdmitRequest> = {},
+  ): AdmitRequest => ({
+    quotaKey,
+    cost: 1,
+    quotaLimit,
+    quotaExpiresAtMs: later(),
+    rate: null,
+    concurrency: null,
+    ...extra,
+  });
+
+  it('admits rate then quota atomically: exactly the burst of 500 concurrent calls', async () => {
+    const rate = { key: 'rate:{cons_g}', perSecond: 0.01, burst: 37 };
+    const results = await Promise.all(
+      Array.from({ length: 500 }, () => counters.admit(admitOf('quota:{cons_g}:p1', 400, { rate }))),
+    );
+    expect(results.filter((result) => result.admitted)).toHaveLength(37);
+    const refused = results.filter((result) => !result.admitted);
+    expect(refused.every((result) => result.refusedBy === 'rate' && result.rateRetryAfterMs > 0)).toBe(true);
+    // A request refused by the rate takes nothing from the quota.
+    expect(await counters.get('quota:{cons_g}:p1')).toBe(37);
+  });
+
+  it('admits exactly the quota of 500 concurrent calls and leaves the rate untouched when the quota refuses', async () => {
+    const quotaKey = 'quota:{cons_h}:p1';
+    const results = await Promise.all(
+      Array.from({ length: 500 }, () => counters.admit(admitOf(quotaKey, 91))),
+    );
+    expect(results.filter((result) => result.admitted)).toHaveLength(91);
+    expect(results.filter((result) => result.refusedBy === 'quota')).toHaveLength(409);
+    expect(await counters.get(quotaKey)).toBe(91);
+
+    const rate = { key: 'rate:{cons_h}', perSecond: 0.01, burst: 2 };
+    expect(await counters.admit(admitOf(quotaKey, 91, { rate }))).toMatchObject({
+      admitted: false,
+      refusedBy: 'quota',
+      quotaUsed: 91,
+      rateRemaining: 2,
+    });
+    expect(await counters.admit(admitOf(quotaKey, 92, { rate }))).toMatchObject({
+      admitted: true,
+      quotaUsed: 92,
+      rateRemaining: 1,
+    });
+  });
+
+  it('refills the rate with time', async () => {
+    const rate = { key: 'rate:{cons_i}', perSecond: 20, burst: 1 };
+    const call = () => counters.admit(admitOf('quota:{cons_i}:p1', 100, { rate }));
+    expect((await call()).admitted).toBe(true);
+    const refused = await call();
+    expect(refused.refusedBy).toBe('rate');
+    expect(refused.rateRetryAfterMs).toBeLessThanOrEqual(50);
+    await sleep(refused.rateRetryAfterMs + 10);
+    expect((await call()).admitted).toBe(true);
+  });
+
+  it('holds exactly `limit` concurrency leases of 500 concurrent calls, frees them on release', async () => {
+    const lease = (leaseId: string) => ({ key: 'conc:{cons_j}', leaseId, limit: 7, leaseMs: 60_000 });
+    const results = await Promise.all(
+      Array.from({ length: 500 }, (_, index) =>
+        counters.admit(admitOf('quota:{cons_j}:p1', 1000, { concurrency: lease(`l${index}`) })),
+      ),
+    );
+    const admitted = results.flatMap((result, index) => (result.admitted ? [index] : []));
+    expect(admitted).toHaveLength(7);
+    expect(results.filter((result) => result.refusedBy === 'concurrency')).toHaveLength(493);
+    expect(await counters.get('quota:{cons_j}:p1')).toBe(7); // refused leases took no quota
+    await counters.releaseLease('conc:{cons_j}', `l${admitted[0]}`);
+    await counters.releaseLease('conc:{cons_j}', 'never-held'); // harmless
+    expect(
+      (await counters.admit(admitOf('quota:{cons_j}:p1', 1000, { concurrency: lease('next') }))).admitted,
+    ).toBe(true);
+    expect(
+      (await counters.admit(admitOf('quota:{cons_j}:p1', 1000, { concurrency: lease('over') }))).refusedBy,
+    ).toBe('concurrency');
+  });
+
+  it('lets the lease of a node that never releases it lapse', async () => {
+    const lease = (leaseId: string, leaseMs: number) => ({
+      key: 'conc:{cons_k}',
+      leaseId,
+      limit: 1,
+      leaseMs,
+    });
+    expect(
+      (await counters.admit(admitOf('quota:{cons_k}:p1', 10, { concurrency: lease('dead', 150) }))).admitted,
+    ).toBe(true);
+    expect(
+      (await counters.admit(admitOf('quota:{cons_k}:p1', 10, { concurrency: lease('live', 60_000) })))
+        .refusedBy,
+    ).toBe('concurrency');
+    await sleep(200);
+    expect(
+      (await counters.admit(admitOf('quota:{cons_k}:p1', 10, { concurrency: lease('live', 60_000) })))
+        .admitted,
+    ).toBe(true);
   });
 
   it('refunds with a negative increment, which frees room under the limit', async () => {

@@ -29,3 +29,60 @@ if redis.call('PTTL', KEYS[1]) == -1 then
 end
 return value
 `;
+
+/**
+ * KEYS[1] quota counter, KEYS[2] rate TAT, KEYS[3] concurrency lease set (all with the same
+ * `{consumerId}` tag); ARGV cost, limit, expiresAtMs, intervalUs (0: no rate), burst, leaseId,
+ * concurrency limit (0: none), leaseMs. Mirrors gcraStep() and the memory adapter: concurrency is
+ * checked first, then the rate, then the quota; only when all pass are all updated. Leases are a
+ * sorted set scored by expiry (Redis TIME), and expired ones are dropped before counting. Returns
+ * {admitted, refusedBy (0 none, 1 rate, 2 quota, 3 concurrency), quotaUsed, retryAfterUs, remaining, resetUs}.
+ */
+export const admitScript = `
+local cost = tonumber(ARGV[1])
+local interval = tonumber(ARGV[4])
+local concurrency = tonumber(ARGV[7])
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local nowMs = math.floor(now / 1000)
+if concurrency > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', nowMs)
+  if redis.call('ZCARD', KEYS[3]) >= concurrency then
+    return {0, 3, used, 0, 0, 0}
+  end
+end
+local remaining, reset, newTat = 0, 0, 0
+if interval > 0 then
+  local capacity = math.max(1, tonumber(ARGV[5])) * interval
+  local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+  if tat < now then tat = now end
+  newTat = tat + cost * interval
+  local allowAt = newTat - capacity
+  if now < allowAt then
+    return {0, 1, used, allowAt - now, math.max(0, math.floor((now + capacity - tat) / interval)), tat - now}
+  end
+  remaining = math.floor((now - allowAt) / interval)
+  reset = newTat - now
+end
+if used + cost > tonumber(ARGV[2]) then
+  if interval > 0 then return {0, 2, used, 0, remaining + cost, reset - cost * interval} end
+  return {0, 2, used, 0, 0, 0}
+end
+used = redis.call('INCRBY', KEYS[1], cost)
+if redis.call('PTTL', KEYS[1]) == -1 then
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+end
+if interval > 0 then
+  redis.call('SET', KEYS[2], string.format('%.0f', newTat), 'PX', math.floor(reset / 1000) + 1000)
+end
+if concurrency > 0 then
+  local leaseMs = tonumber(ARGV[8])
+  redis.call('ZADD', KEYS[3], nowMs + leaseMs, ARGV[6])
+  -- Only ever extended: a shorter lease must not expire the set under a longer one.
+  if redis.call('PTTL', KEYS[3]) < leaseMs then
+    redis.call('PEXPIRE', KEYS[3], leaseMs)
+  end
+end
+return {1, 0, used, 0, remaining, reset}
+`;

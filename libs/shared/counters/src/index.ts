@@ -1,3 +1,4 @@
 export * from './counters.factory';
 export * from './memory-counters.adapter';
 export * from './redis-counters.adapter';
+export * from './gcra';

@@ -1,8 +1,9 @@
 import { DependencyUnavailableError } from '@tollgate/errors';
-import { type CounterUpdate, type Counters } from '@tollgate/ports';
+import { type AdmitDecision, type CounterUpdate, type Counters } from '@tollgate/ports';
 import { Redis, type Result } from 'ioredis';
 import { assertCounterArguments } from './counter-arguments';
-import { incrementScript, incrementWithinScript } from './counters.lua';
+import { admitScript, incrementScript, incrementWithinScript } from './counters.lua';
+import { emissionIntervalUs } from './gcra';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -13,8 +14,23 @@ declare module 'ioredis' {
       expiresAtMs: number,
     ): Result<[number, number], Context>;
     tollgateIncrement(key: string, amount: number, expiresAtMs: number): Result<number, Context>;
+    tollgateAdmit(
+      quotaKey: string,
+      rateKey: string,
+      concurrencyKey: string,
+      cost: number,
+      limit: number,
+      expiresAtMs: number,
+      intervalUs: number,
+      burst: number,
+      leaseId: string,
+      concurrency: number,
+      leaseMs: number,
+    ): Result<[number, number, number, number, number, number], Context>;
   }
 }
+
+const refusedByCodes: ReadonlyArray<AdmitDecision['refusedBy']> = [null, 'rate', 'quota', 'concurrency'];
 
 export interface RedisCountersOptions {
   /** A Redis URL (a connection is opened and owned), or a connection the caller owns and closes. */
@@ -57,6 +73,7 @@ export function createRedisCounters(options: RedisCountersOptions): Counters {
   if (owned) client.on('error', rememberError);
   client.defineCommand('tollgateIncrementWithin', { numberOfKeys: 1, lua: incrementWithinScript });
   client.defineCommand('tollgateIncrement', { numberOfKeys: 1, lua: incrementScript });
+  client.defineCommand('tollgateAdmit', { numberOfKeys: 3, lua: admitScript });
   let closed = false;
 
   const unavailable = (cause: unknown): DependencyUnavailableError =>
@@ -100,6 +117,50 @@ export function createRedisCounters(options: RedisCountersOptions): Counters {
   const keyOf = (key: string): string => `${options.keyPrefix}${key}`;
 
   return {
+    async admit(request): Promise<AdmitDecision> {
+      const { cost, quotaLimit, quotaExpiresAtMs, rate, concurrency } = request;
+      assertCounterArguments({
+        cost,
+        quotaLimit,
+        quotaExpiresAtMs,
+        burst: rate?.burst ?? 0,
+        concurrency: concurrency?.limit ?? 0,
+        leaseMs: concurrency?.leaseMs ?? 0,
+      });
+      const intervalUs = rate === null ? 0 : emissionIntervalUs(rate.perSecond);
+      const quotaKey = keyOf(request.quotaKey);
+      // A limit the plan does not have passes the quota key in its place; the script leaves it alone.
+      const rateKey = rate === null ? quotaKey : keyOf(rate.key);
+      const concurrencyKey = concurrency === null ? quotaKey : keyOf(concurrency.key);
+      const [admitted, refusedBy, used, retryAfterUs, remaining, resetUs] = await run(() =>
+        client.tollgateAdmit(
+          quotaKey,
+          rateKey,
+          concurrencyKey,
+          cost,
+          quotaLimit,
+          quotaExpiresAtMs,
+          intervalUs,
+          rate?.burst ?? 0,
+          concurrency?.leaseId ?? '',
+          concurrency?.limit ?? 0,
+          concurrency?.leaseMs ?? 0,
+        ),
+      );
+      return {
+        admitted: admitted === 1,
+        refusedBy: refusedByCodes[refusedBy] ?? null,
+        quotaUsed: used,
+        rateRetryAfterMs: Math.ceil(retryAfterUs / 1000),
+        rateRemaining: remaining,
+        rateResetMs: Math.ceil(resetUs / 1000),
+      };
+    },
+
+    async releaseLease(key, leaseId): Promise<void> {
+      await run(() => client.zrem(keyOf(key), leaseId));
+    },
+
     async incrementWithin(key, amount, limit, expiresAtMs): Promise<CounterUpdate> {
       assertCounterArguments({ amount, limit, expiresAtMs });
       const [applied, value] = await run(() =>

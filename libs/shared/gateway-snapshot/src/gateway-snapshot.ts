@@ -37,6 +37,11 @@ export interface SnapshotPlan {
   /** Metered endpoint names the plan may call; null means every endpoint. */
   allowedEndpoints: string[] | null;
   countPolicy: { count4xx: boolean; count5xx: boolean };
+  /**
+   * Graduated overage: requests up to quota × (1 + percent/100) pass and are marked as overage,
+   * then a hard block. null or absent (a plans service older than this field): hard block at the quota.
+   */
+  overageBufferPercent?: number | null;
 }
 
 export interface SnapshotConsumer {

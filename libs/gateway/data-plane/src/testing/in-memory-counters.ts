@@ -1,5 +1,5 @@
 import { createMemoryCounters } from '@tollgate/counters';
-import { type Counters, type CounterUpdate } from '@tollgate/ports';
+import { type AdmitDecision, type AdmitRequest, type Counters, type CounterUpdate } from '@tollgate/ports';
 
 /**
  * The embedded counters adapter, recording every call and able to fail on demand (as an
@@ -8,12 +8,23 @@ import { type Counters, type CounterUpdate } from '@tollgate/ports';
 export class InMemoryCounters implements Counters {
   private readonly inner = createMemoryCounters();
   /** Every call, in order, for assertions on refunds. */
-  readonly calls: Array<{ op: 'incrementWithin' | 'increment'; key: string; amount: number }> = [];
+  readonly calls: Array<{ op: 'admit' | 'incrementWithin' | 'increment'; key: string; amount: number }> = [];
   private failing = false;
 
   /** While true every call rejects. */
   setFailing(failing: boolean): void {
     this.failing = failing;
+  }
+
+  async admit(request: AdmitRequest): Promise<AdmitDecision> {
+    this.check();
+    this.calls.push({ op: 'admit', key: request.quotaKey, amount: request.cost });
+    return this.inner.admit(request);
+  }
+
+  async releaseLease(key: string, leaseId: string): Promise<void> {
+    this.check();
+    return this.inner.releaseLease(key, leaseId);
   }
 
   async incrementWithin(
