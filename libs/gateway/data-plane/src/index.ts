@@ -10,3 +10,4 @@ export * from './rate-limit-headers';
 export * from './request-target';
 export * from './route-matcher';
 export * from './snapshot-store';
+export * from './gateway-problems';
