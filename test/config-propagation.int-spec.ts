@@ -5,28 +5,14 @@ import { join } from 'node:path';
 import { RedisConfigBus } from '@tollgate/config-bus';
 import { createEchoUpstream, type EchoUpstream } from '@tollgate/echo-upstream';
 import { type DemoInfo } from '@tollgate/plans-data';
-import { Client } from 'pg';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
+import { kafkaBrokers, postgresUrl, redisUrl, withPostgres } from './support/services';
 
 jest.setTimeout(300_000);
-
-const postgresUrl = process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const kafkaBrokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 
 /** The promise: a revoked key or suspended consumer is refused within this long. */
 const PROPAGATION_BUDGET_MS = 1000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withPostgres<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * Config propagation in distributed mode: the plans app and a standalone gateway, on PostgreSQL,

@@ -5,30 +5,10 @@ import { join } from 'node:path';
 import { createAnalyticsStore } from '@tollgate/analytics';
 import { type DemoInfo } from '@tollgate/plans-data';
 import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
-import { Client } from 'pg';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
+import { databaseUrl, kafkaBrokers, redisUrl, withPostgres } from './support/services';
 
 jest.setTimeout(420_000);
-
-const postgresUrl = process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const kafkaBrokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-
-async function withPostgres<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-function databaseUrl(name: string): string {
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /**
  * Distributed mode against the real services: PostgreSQL, Kafka, Redis and SMTP. Each app runs as

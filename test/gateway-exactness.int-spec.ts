@@ -4,25 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DemoInfo } from '@tollgate/plans-data';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
+import { kafkaBrokers, postgresUrl, redisUrl, withPostgres } from './support/services';
 
 jest.setTimeout(300_000);
 
-const postgresUrl = process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const kafkaBrokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function withPostgres<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 interface Outcome {
   status: number; // 0: the connection failed (the gateway died)

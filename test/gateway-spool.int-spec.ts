@@ -6,24 +6,12 @@ import { join } from 'node:path';
 import { type AccessLogEvent } from '@tollgate/access-log';
 import { type DemoInfo } from '@tollgate/plans-data';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import { type AppProcess, eventually, freePort, repositoryRoot, startApp } from './support/app-process';
+import { postgresUrl, redisUrl, withPostgres } from './support/services';
 
 jest.setTimeout(240_000);
 
-const postgresUrl = process.env['DATABASE_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const kafkaLib = join(repositoryRoot, 'infra', 'kafka', 'lib');
-
-async function withPostgres<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: postgresUrl });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A Kafka broker of this test alone (KRaft, one JVM) on free ports, so stopping it does not disturb
