@@ -17,7 +17,7 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, { security?: unknown[] }>>;
 }
 
-/** The body of issue 3, verbatim. */
+/** The documented example body of `POST /api/admin/plans`, verbatim. */
 const issuePlanBody = {
   name: 'Starter',
   quota: { limit: 50000, period: 'month' },

@@ -2,7 +2,7 @@ import { ValidationError } from '@tollgate/errors';
 import { parseInput } from './input-validation';
 import { planCreateSchema, planPatchSchema } from './plan.schema';
 
-/** The body of issue 3, verbatim. */
+/** The documented example body of `POST /api/admin/plans`, verbatim. */
 const issueBody = {
   name: 'Starter',
   quota: { limit: 50000, period: 'month' },

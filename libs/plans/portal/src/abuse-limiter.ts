@@ -8,7 +8,7 @@ export interface AbuseLimit {
   windowSeconds: number;
 }
 
-/** The control plane's own abuse limits (issue 3, item 8). */
+/** The control plane's own abuse limits: signup, login and password reset. */
 export interface PortalAbuseLimits {
   signupPerIp: AbuseLimit;
   signupPerEmail: AbuseLimit;

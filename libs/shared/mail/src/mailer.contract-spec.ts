@@ -8,7 +8,7 @@ import { createMailer } from './mailer.factory';
 import { parseMimeMessage } from './mime-message.parser';
 import { createOutboxMailer, listOutbox, readOutboxMessage } from './outbox-mailer.adapter';
 import { createSmtpMailer } from './smtp-mailer.adapter';
-// Relative until the lead adds the `@tollgate/mail/testing` path alias.
+// The lib's own testing entry, imported relatively from inside the lib.
 import { startTestSmtpServer } from './testing';
 
 const from = 'Tollgate Test <no-reply@tollgate.test>';
