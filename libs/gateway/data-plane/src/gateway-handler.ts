@@ -9,6 +9,7 @@ import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
 import { type AccessLogEmitter } from './access-log-emitter';
+import { admissionRequest, concurrencyLeaseKey } from './admission-request';
 import { extractApiKey } from './api-key-extraction';
 import { isCounted } from './counting-policy';
 import { GatewayMetrics, type RequestOutcome, registerAccessLogEmitterMetrics } from './gateway-metrics';
@@ -61,16 +62,6 @@ export interface GatewayHandler {
 }
 
 const DAY_MS = 86_400_000;
-
-/** GCRA state (theoretical arrival time) of a consumer's rate limit, in the same hash slot as its quota. */
-export function rateCounterKey(consumerId: string): string {
-  return `r:{${consumerId}}`;
-}
-
-/** The set of a consumer's in-flight requests (concurrency leases), in the same hash slot too. */
-export function concurrencyLeaseKey(consumerId: string): string {
-  return `c:{${consumerId}}`;
-}
 const noUsage: Readonly<Record<string, number>> = Object.freeze({});
 const unauthenticatedHeaders = ['www-authenticate', 'Bearer realm="tollgate"'];
 const requestIdPattern = /^[\x21-\x7e]{1,128}$/;
@@ -415,30 +406,16 @@ class Exchange implements Dispatcher.DispatchHandler {
       let decision: AdmitDecision;
       try {
         // Rate and quota in one atomic step: a request refused by either takes from neither.
-        decision = await this.pipeline.counters.admit({
-          quotaKey: window.counterKey,
-          cost: this.costWeight,
-          // With an overage buffer the hard block moves to the ceiling; units past `limit` are overage.
-          quotaLimit: quotaCeiling(limit, plan.record.overageBufferPercent),
-          quotaExpiresAtMs: window.end + DAY_MS,
-          rate:
-            rateLimit === null
-              ? null
-              : {
-                  key: rateCounterKey(consumer.record.id),
-                  perSecond: rateLimit.perSecond,
-                  burst: rateLimit.burst,
-                },
-          concurrency:
-            plan.record.concurrency === null
-              ? null
-              : {
-                  key: concurrencyLeaseKey(consumer.record.id),
-                  leaseId: this.eventId,
-                  limit: plan.record.concurrency,
-                  leaseMs: this.pipeline.concurrencyLeaseMs,
-                },
-        });
+        decision = await this.pipeline.counters.admit(
+          admissionRequest({
+            consumer,
+            plan,
+            window,
+            cost: this.costWeight,
+            leaseId: this.eventId,
+            leaseMs: this.pipeline.concurrencyLeaseMs,
+          }),
+        );
       } catch (error) {
         this.pipeline.warnThrottled(
           'counters',

@@ -1,3 +1,4 @@
+export * from './admission-request';
 export * from './access-log-emitter';
 export * from './api-key-extraction';
 export * from './counting-policy';

@@ -3,6 +3,7 @@ import { type AccessLogEvent, parseUsageHeader } from '@tollgate/access-log';
 import { type Problem } from '@tollgate/errors';
 import {
   type AccessLogEmitter,
+  admissionRequest,
   appendQuotaHeaders,
   type CompiledApi,
   type CompiledConsumer,
@@ -15,7 +16,6 @@ import {
   matchRoute,
   parseRequestTarget,
   quotaStanding,
-  rateCounterKey,
   type RateStanding,
   secondsUntil,
   type SnapshotStore,
@@ -23,7 +23,6 @@ import {
   writeProblem,
   type QuotaWindow,
 } from '@tollgate/gateway-data-plane';
-import { quotaCeiling } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
@@ -236,33 +235,19 @@ export class TollgateMeter {
 
     const window = snapshot.quotaWindow(consumer, plan, startedAt);
     const limit = plan.record.quota.limit;
-    const ceiling = quotaCeiling(limit, plan.record.overageBufferPercent);
     const rateLimit = plan.record.rateLimit;
     let decision: AdmitDecision;
     try {
-      decision = await this.counters.admit({
-        quotaKey: window.counterKey,
-        cost: metered.costWeight,
-        quotaLimit: ceiling,
-        quotaExpiresAtMs: window.end + DAY_MS,
-        rate:
-          rateLimit === null
-            ? null
-            : {
-                key: rateCounterKey(consumer.record.id),
-                perSecond: rateLimit.perSecond,
-                burst: rateLimit.burst,
-              },
-        concurrency:
-          plan.record.concurrency === null
-            ? null
-            : {
-                key: concurrencyLeaseKey(consumer.record.id),
-                leaseId: eventId,
-                limit: plan.record.concurrency,
-                leaseMs: this.concurrencyLeaseMs,
-              },
-      });
+      decision = await this.counters.admit(
+        admissionRequest({
+          consumer,
+          plan,
+          window,
+          cost: metered.costWeight,
+          leaseId: eventId,
+          leaseMs: this.concurrencyLeaseMs,
+        }),
+      );
     } catch (error) {
       this.logger.warn({ err: error }, 'quota counters unavailable: refusing requests');
       return reject(gatewayProblem('dependency_unavailable', 'Quota counters are unavailable'), [
