@@ -1,2 +1,3 @@
 export * from './usage-event-row';
 export * from './usage-summary';
+export * from './meter-definition';

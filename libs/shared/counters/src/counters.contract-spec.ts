@@ -153,6 +153,39 @@ describe.each(adapters)('Counters contract (%s)', (_adapter, create) => {
     ).toBe('concurrency');
   });
 
+  it('gives leases back before deciding the admissions sent in the same turn', async () => {
+    const lease = (leaseId: string) => ({ key: 'conc:{cons_m}', leaseId, limit: 3, leaseMs: 60_000 });
+    const quotaKey = 'quota:{cons_m}:p1';
+    const first = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((id) => counters.admit(admitOf(quotaKey, 100, { concurrency: lease(id) }))),
+    );
+    expect(first.map((result) => result.admitted)).toEqual([true, true, true, false]);
+    // Releases and admissions issued together: the two freed slots go to two of the three newcomers.
+    const [, , ...second] = await Promise.all([
+      counters.releaseLease('conc:{cons_m}', 'a'),
+      counters.releaseLease('conc:{cons_m}', 'b'),
+      ...['e', 'f', 'g'].map((id) => counters.admit(admitOf(quotaKey, 100, { concurrency: lease(id) }))),
+    ]);
+    expect(second.map((result) => (result as { admitted: boolean }).admitted)).toEqual([true, true, false]);
+    expect(await counters.get(quotaKey)).toBe(5);
+  });
+
+  it('decides requests of different consumers and limits sent in one turn each on their own counters', async () => {
+    const results = await Promise.all([
+      ...Array.from({ length: 30 }, () => counters.admit(admitOf('quota:{cons_n}:p1', 10))),
+      ...Array.from({ length: 30 }, () => counters.admit(admitOf('quota:{cons_o}:p1', 20))),
+      // Same counter, a different limit (a plan change in flight): decided after the first group.
+      ...Array.from({ length: 10 }, () => counters.admit(admitOf('quota:{cons_n}:p1', 15))),
+    ]);
+    const admitted = (from: number, to: number) =>
+      results.slice(from, to).filter((result) => result.admitted).length;
+    expect(admitted(0, 30)).toBe(10);
+    expect(admitted(30, 60)).toBe(20);
+    expect(admitted(60, 70)).toBe(5);
+    expect(await counters.get('quota:{cons_n}:p1')).toBe(15);
+    expect(await counters.get('quota:{cons_o}:p1')).toBe(20);
+  });
+
   it('lets the lease of a node that never releases it lapse', async () => {
     const lease = (leaseId: string, leaseMs: number) => ({
       key: 'conc:{cons_k}',

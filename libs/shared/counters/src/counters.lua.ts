@@ -86,3 +86,104 @@ if concurrency > 0 then
 end
 return {1, 0, used, 0, remaining, reset}
 `;
+
+/**
+ * The batched form of admitScript: the requests of one consumer that arrived in the same turn of
+ * the event loop, decided in arrival order in one atomic step, as if sent one after another.
+ *
+ * KEYS as admitScript. ARGV: limit, expiresAtMs, intervalUs (0: no rate), burst, concurrency limit
+ * (0: none), leaseMs, releaseCount, then releaseCount lease ids to give back first (requests of
+ * this consumer that finished since the last call), then (cost, leaseId) per request. Returns
+ * six numbers per request, laid out as admitScript's reply.
+ */
+export const admitBatchScript = `
+local limit = tonumber(ARGV[1])
+local interval = tonumber(ARGV[3])
+local concurrency = tonumber(ARGV[5])
+local leaseMs = tonumber(ARGV[6])
+local releaseCount = tonumber(ARGV[7])
+local first = 8 + releaseCount
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local nowMs = math.floor(now / 1000)
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+local startUsed = used
+local held = 0
+if concurrency > 0 then
+  if releaseCount > 0 then redis.call('ZREM', KEYS[3], unpack(ARGV, 8, first - 1)) end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', nowMs)
+  held = redis.call('ZCARD', KEYS[3])
+end
+local capacity, tat, startTat = 0, 0, 0
+if interval > 0 then
+  capacity = math.max(1, tonumber(ARGV[4])) * interval
+  startTat = tonumber(redis.call('GET', KEYS[2]) or '0')
+  tat = startTat
+end
+local out = {}
+local leases = {}
+for i = first, #ARGV, 2 do
+  local cost = tonumber(ARGV[i])
+  local refused = 0
+  local retry, remaining, reset, newTat = 0, 0, 0, 0
+  if concurrency > 0 and held >= concurrency then
+    refused = 3
+  else
+    if interval > 0 then
+      local base = tat
+      if base < now then base = now end
+      newTat = base + cost * interval
+      local allowAt = newTat - capacity
+      if now < allowAt then
+        refused = 1
+        retry = allowAt - now
+        remaining = math.max(0, math.floor((now + capacity - base) / interval))
+        reset = base - now
+      else
+        remaining = math.floor((now - allowAt) / interval)
+        reset = newTat - now
+      end
+    end
+    if refused == 0 and used + cost > limit then
+      refused = 2
+      if interval > 0 then
+        remaining = remaining + cost
+        reset = reset - cost * interval
+      end
+    end
+  end
+  if refused == 0 then
+    used = used + cost
+    if interval > 0 then tat = newTat end
+    if concurrency > 0 then
+      held = held + 1
+      leases[#leases + 1] = nowMs + leaseMs
+      leases[#leases + 1] = ARGV[i + 1]
+    end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+  out[#out + 1] = refused
+  out[#out + 1] = used
+  out[#out + 1] = retry
+  out[#out + 1] = remaining
+  out[#out + 1] = reset
+end
+if used ~= startUsed then
+  redis.call('INCRBY', KEYS[1], used - startUsed)
+  if redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+  end
+end
+if interval > 0 and tat ~= startTat then
+  redis.call('SET', KEYS[2], string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1000)
+end
+if #leases > 0 then
+  redis.call('ZADD', KEYS[3], unpack(leases))
+  if redis.call('PTTL', KEYS[3]) < leaseMs then
+    redis.call('PEXPIRE', KEYS[3], leaseMs)
+  end
+end
+return out
+`;

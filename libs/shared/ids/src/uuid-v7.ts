@@ -1,7 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMs = 0;
 let sequence = 0;
+
+// Random bytes are drawn from the CSPRNG 4 KiB at a time (one call per 256 ids) instead of one call
+// per id; each byte is handed out once.
+const pool = Buffer.allocUnsafe(4096);
+let poolOffset = pool.length;
+const hex: string[] = Array.from({ length: 256 }, (_, value) => value.toString(16).padStart(2, '0'));
+
+function randomByte(): number {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const value = pool[poolOffset];
+  poolOffset += 1;
+  return value;
+}
 
 /**
  * RFC 9562 UUIDv7: 48-bit Unix ms timestamp, then a 12-bit counter (monotonic within a ms in this
@@ -10,7 +26,7 @@ let sequence = 0;
 export function uuidv7(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
-    sequence = randomBytes(2).readUInt16BE(0) & 0x3ff; // start low so the counter rarely overflows
+    sequence = ((randomByte() << 8) | randomByte()) & 0x3ff; // start low so the counter rarely overflows
   } else {
     sequence += 1;
     if (sequence > 0xfff) {
@@ -18,19 +34,25 @@ export function uuidv7(now: number = Date.now()): string {
       sequence = 0;
     }
   }
-  const bytes = randomBytes(16);
   const ms = lastMs;
-  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
-  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
-  bytes[2] = (ms >>> 24) & 0xff;
-  bytes[3] = (ms >>> 16) & 0xff;
-  bytes[4] = (ms >>> 8) & 0xff;
-  bytes[5] = ms & 0xff;
-  bytes[6] = 0x70 | ((sequence >>> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | (bytes[8] & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const high = Math.floor(ms / 2 ** 32);
+  let text =
+    hex[(high >>> 8) & 0xff] +
+    hex[high & 0xff] +
+    hex[(ms >>> 24) & 0xff] +
+    hex[(ms >>> 16) & 0xff] +
+    '-' +
+    hex[(ms >>> 8) & 0xff] +
+    hex[ms & 0xff] +
+    '-' +
+    hex[0x70 | ((sequence >>> 8) & 0x0f)] +
+    hex[sequence & 0xff] +
+    '-' +
+    hex[0x80 | (randomByte() & 0x3f)] +
+    hex[randomByte()] +
+    '-';
+  for (let index = 0; index < 6; index += 1) text += hex[randomByte()];
+  return text;
 }
 
 export function uuidv7Timestamp(id: string): number {
