@@ -77,7 +77,11 @@ export default [
               onlyDependOnLibsWithTags: ['scope:plans', 'scope:metering', 'scope:shared'],
             },
             { sourceTag: 'scope:metering', onlyDependOnLibsWithTags: ['scope:metering', 'scope:shared'] },
-            { sourceTag: 'scope:billing', onlyDependOnLibsWithTags: ['scope:billing', 'scope:shared'] },
+            // billing prices what plans define and metering measured
+            {
+              sourceTag: 'scope:billing',
+              onlyDependOnLibsWithTags: ['scope:billing', 'scope:plans', 'scope:metering', 'scope:shared'],
+            },
           ],
         },
       ],

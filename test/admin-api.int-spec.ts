@@ -106,6 +106,8 @@ describe('admin API (embedded platform)', () => {
       allowedEndpoints: [],
       isPublic: true,
       archivedAt: null,
+      countersUnavailable: 'reject',
+      meters: [],
     });
     expect(created.body.id).toMatch(/^plan_/);
     expect(created.body.groupId).toMatch(/^cgrp_/);
@@ -303,6 +305,35 @@ describe('admin API (embedded platform)', () => {
     expectProblem(badConsumer, 400);
     expect(fieldsOf(badConsumer)).toEqual(['timeZone']);
 
+    const badPlanFields = await call('POST', '/api/admin/plans', {
+      body: {
+        name: 'Bad meters',
+        quota: { limit: 10, period: 'month' },
+        countersUnavailable: 'fail_open',
+        meters: [{ slug: 'sms', aggregation: 'sum' }],
+      },
+    });
+    expectProblem(badPlanFields, 400);
+    expect(fieldsOf(badPlanFields)).toEqual(['countersUnavailable', 'meters.0.valueKey']);
+
+    const badExternalId = await call('PATCH', `/api/admin/consumers/${consumerId}`, {
+      body: { externalId: 'has spaces' },
+    });
+    expectProblem(badExternalId, 400);
+    expect(fieldsOf(badExternalId)).toEqual(['externalId']);
+
+    const badAuth = await call('POST', '/api/admin/apis', {
+      body: {
+        name: 'Auth',
+        pathPrefix: '/auth-bad',
+        upstreamUrl: 'http://h/',
+        keyInQuery: 'api key',
+        jwt: { jwksUrl: 'ftp://keys', issuer: 'i', audience: 'a', algorithms: ['HS256'] },
+      },
+    });
+    expectProblem(badAuth, 400);
+    expect(fieldsOf(badAuth)).toEqual(['jwt.algorithms.0', 'jwt.jwksUrl', 'keyInQuery']);
+
     const wrongTypes = await call('POST', '/api/admin/apis', {
       body: { name: 1, pathPrefix: 'x', upstreamUrl: 'ftp://h' },
     });
@@ -330,6 +361,7 @@ describe('admin API (embedded platform)', () => {
       ['DELETE', '/api/admin/keys/key_missing'],
       ['GET', '/api/admin/apis/api_missing'],
       ['DELETE', '/api/admin/apis/api_missing/routes/rte_missing'],
+      ['POST', '/api/admin/apis/api_missing/ingest-token'],
     ] as const) {
       const answer = await call(method, path, method === 'GET' || method === 'DELETE' ? {} : { body: {} });
       expect([method, path, answer.status]).toEqual([method, path, 404]);
@@ -368,6 +400,59 @@ describe('admin API (embedded platform)', () => {
     expect((await call('DELETE', `/api/admin/apis/${api.body.id}/routes/${route.body.id}`)).status).toBe(200);
     expect((await call('DELETE', `/api/admin/apis/${api.body.id}`)).status).toBe(200);
     expectProblem(await call('GET', `/api/admin/apis/${api.body.id}`), 404);
+  });
+
+  it('stores API auth settings with their defaults, issues an ingest token once, and keeps consumer external ids unique', async () => {
+    const api = await call('POST', '/api/admin/apis', {
+      body: {
+        name: 'Events',
+        pathPrefix: '/events',
+        upstreamUrl: 'http://127.0.0.1:9/',
+        keyInQuery: 'api_key',
+        jwt: { jwksUrl: 'https://auth.test/jwks.json', issuer: 'https://auth.test/', audience: 'events' },
+      },
+    });
+    expect(api.status).toBe(201);
+    expect(api.body).toMatchObject({
+      keyInQuery: 'api_key',
+      jwt: { consumerClaim: 'sub', algorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30 },
+      hasIngestToken: false,
+    });
+
+    const issued = await call('POST', `/api/admin/apis/${api.body.id}/ingest-token`);
+    expect(issued.status).toBe(201);
+    expect(issued.body).toMatchObject({
+      apiId: api.body.id,
+      token: expect.stringMatching(/^tgi_[0-9a-z]{32}$/),
+    });
+    const token = issued.body.token as string;
+    const read = await call('GET', `/api/admin/apis/${api.body.id}`);
+    expect(read.body.hasIngestToken).toBe(true);
+    expect(read.text).not.toContain(token.slice(4));
+    const reissued = await call('POST', `/api/admin/apis/${api.body.id}/ingest-token`);
+    expect(reissued.body.token).not.toBe(token);
+    const audit = await call('GET', `/api/admin/audit-log?entityType=api&entityId=${api.body.id as string}`);
+    expect((audit.body.items as { action: string }[]).map((entry) => entry.action)).toEqual([
+      'api.issue_ingest_token',
+      'api.issue_ingest_token',
+      'api.create',
+    ]);
+    expect(audit.text).not.toContain(token.slice(4));
+
+    const cleared = await call('PATCH', `/api/admin/apis/${api.body.id}`, {
+      body: { jwt: null, keyInQuery: null },
+    });
+    expect(cleared.body).toMatchObject({ jwt: null, keyInQuery: null, hasIngestToken: true });
+
+    const withId = await call('PATCH', `/api/admin/consumers/${consumerId}`, {
+      body: { externalId: 'auth0|acme' },
+    });
+    expect(withId.body.externalId).toBe('auth0|acme');
+    const duplicate = await call('POST', '/api/admin/consumers', {
+      body: { name: 'Dup', email: 'dup@acme.test', planId, externalId: 'auth0|acme' },
+    });
+    expectProblem(duplicate, 409);
+    expect((await call('DELETE', `/api/admin/apis/${api.body.id}`)).status).toBe(200);
   });
 
   it('records every write in the audit log, with the actor and the state before and after', async () => {

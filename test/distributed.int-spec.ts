@@ -43,6 +43,8 @@ describe('distributed mode (PostgreSQL, Kafka, Redis, SMTP)', () => {
     REDIS_KEY_PREFIX: `tg-it-${suffix}:`,
     ACCESS_LOG_TOPIC: topic,
     ACCESS_LOG_PARTITIONS: '3',
+    INGEST_TOPIC: `${topic}.ingest`,
+    QUOTA_EVENTS_TOPIC: `${topic}.quota-events`,
     SMTP_URL: smtp.url,
     JOBS_QUEUE_PREFIX: `tg-it-${suffix}`,
   });
@@ -88,6 +90,7 @@ describe('distributed mode (PostgreSQL, Kafka, Redis, SMTP)', () => {
       DEMO_ECHO_PORT: '0',
       ADMIN_TOKEN: adminToken,
       GATEWAY_TOKEN: gatewayToken,
+      METERING_GROUP_ID: `tollgate-metering-control-it-${suffix}`,
     });
     await control.waitForOutput(/Tollgate is ready/, 240_000);
     const demo = JSON.parse(await readFile(join(controlDirectory, 'demo.json'), 'utf8')) as DemoInfo;

@@ -4,10 +4,17 @@ import { plansConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
 import { createEchoUpstream } from '@tollgate/echo-upstream';
+import { createEventLog } from '@tollgate/event-log';
 import { createMailer } from '@tollgate/mail';
-import { UsageQueries } from '@tollgate/metering-pipeline';
+import { AnalyticsQueries, UsageQueries } from '@tollgate/metering-pipeline';
 import { runApp } from '@tollgate/observability';
-import { AdminTokens, bootstrapDemo, ensureSigningSecret } from '@tollgate/plans-data';
+import {
+  AdminTokens,
+  bootstrapDemo,
+  createUsageReconciliation,
+  ensureSigningSecret,
+  EventIngestion,
+} from '@tollgate/plans-data';
 import { createPlansHttpApp, SnapshotCache, startScheduledSubscriptionChanges } from '@tollgate/plans-http';
 import { createRelationalStoreFromConfig } from '@tollgate/relational';
 
@@ -19,6 +26,10 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
   await migrateAnalytics(analytics, { logger });
 
   const counters = createCounters(config);
+  // The ingest API produces business events for metering.
+  const eventLog = createEventLog(config, logger);
+  await eventLog.ensureTopic(config.INGEST_TOPIC, config.ACCESS_LOG_PARTITIONS);
+  const producer = await eventLog.producer();
   const configBus = createConfigBus(config, logger);
   const mailer = createMailer(config, logger);
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
@@ -47,6 +58,16 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
     {
       prisma: relational.prisma,
       usage: new UsageQueries(analytics),
+      analytics: new AnalyticsQueries(analytics),
+      // Serves the reconciliation endpoints; the billing worker runs it on schedule.
+      reconciliation: createUsageReconciliation({
+        prisma: relational.prisma,
+        store: analytics,
+        counters,
+        logger,
+        registry,
+        settleMs: config.RECONCILIATION_SETTLE_MS,
+      }),
       adminTokens: new AdminTokens(relational.prisma, config.ADMIN_TOKEN),
       snapshots,
       registry,
@@ -55,10 +76,20 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
       counters,
       publicUrl: config.PUBLIC_URL ?? apiUrl,
       signingSecret: await ensureSigningSecret(relational.prisma),
+      ingest: new EventIngestion({
+        prisma: relational.prisma,
+        counters,
+        producer,
+        topic: config.INGEST_TOPIC,
+        dedupRetentionMs: config.INGEST_DEDUP_RETENTION_MS,
+        maxAgeMs: config.INGEST_MAX_AGE_MS,
+        logger,
+      }),
       readiness: [
         { name: 'postgres', check: () => relational.ping() },
         { name: 'clickhouse', check: () => analytics.ping() },
         { name: 'counters', check: () => counters.ping() },
+        { name: 'event-log', check: () => eventLog.ping() },
         { name: 'mail', check: () => mailer.ping() },
       ],
     },
@@ -70,6 +101,8 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
   return [
     async () => stopScheduledChanges(),
     () => app.close(),
+    () => producer.close(),
+    () => eventLog.close(),
     () => configBus.close(),
     async () => echo?.close(),
     () => analytics.close(),

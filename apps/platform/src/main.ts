@@ -10,13 +10,22 @@ import {
   AccessLogSpool,
   createAccessLogEmitter,
   createGatewayServer,
+  QuotaEventPublisher,
   SnapshotStore,
 } from '@tollgate/gateway-data-plane';
 import { createJobs } from '@tollgate/jobs';
 import { createMailer } from '@tollgate/mail';
-import { MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
+import { AnalyticsQueries, MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
 import { runApp } from '@tollgate/observability';
-import { AdminTokens, bootstrapDemo, ensureSigningSecret, writeDemoFile } from '@tollgate/plans-data';
+import {
+  AdminTokens,
+  bootstrapDemo,
+  createUsageReconciliation,
+  ensureSigningSecret,
+  EventIngestion,
+  scheduleUsageReconciliation,
+  writeDemoFile,
+} from '@tollgate/plans-data';
 import { createPlansHttpApp, SnapshotCache, startScheduledSubscriptionChanges } from '@tollgate/plans-http';
 import { createRelationalStoreFromConfig } from '@tollgate/relational';
 
@@ -38,6 +47,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   await migrateAnalytics(analytics, { logger });
   const eventLog = createEventLog(settings, logger);
   await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
+  await eventLog.ensureTopic(config.INGEST_TOPIC, config.ACCESS_LOG_PARTITIONS);
   const counters = createCounters(settings);
   const jobs = createJobs(settings, logger);
   const mailer = createMailer(settings, logger);
@@ -81,10 +91,24 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     { name: 'jobs', check: () => jobs.ping() },
     { name: 'mail', check: () => mailer.ping() },
   ];
+  // Usage reconciliation: the gateway's counters (the in-process ones here) against metered usage.
+  const reconciliation = createUsageReconciliation({
+    prisma: relational.prisma,
+    store: analytics,
+    counters,
+    logger,
+    registry,
+    settleMs: config.RECONCILIATION_SETTLE_MS,
+  });
+  await scheduleUsageReconciliation(jobs, reconciliation, config.RECONCILIATION_INTERVAL_MS);
+  // One producer for the gateway's access log, its quota events and the ingest API.
+  const producer = await eventLog.producer();
   const plansApp = await createPlansHttpApp(
     {
       prisma: relational.prisma,
       usage: new UsageQueries(analytics),
+      analytics: new AnalyticsQueries(analytics),
+      reconciliation,
       adminTokens,
       snapshots: snapshotCache,
       registry,
@@ -94,6 +118,15 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
       counters,
       publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
       signingSecret: await ensureSigningSecret(relational.prisma),
+      ingest: new EventIngestion({
+        prisma: relational.prisma,
+        counters,
+        producer,
+        topic: config.INGEST_TOPIC,
+        dedupRetentionMs: config.INGEST_DEDUP_RETENTION_MS,
+        maxAgeMs: config.INGEST_MAX_AGE_MS,
+        logger,
+      }),
     },
     { logger },
   );
@@ -106,7 +139,10 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     store: analytics,
     consumer: await eventLog.consumer(config.METERING_GROUP_ID),
     topic: config.ACCESS_LOG_TOPIC,
+    ingestTopic: config.INGEST_TOPIC,
     maxBatchRows: config.METERING_BATCH_ROWS,
+    flushIntervalMs: config.METERING_FLUSH_MS,
+    lateEventGraceMs: config.LATE_EVENT_GRACE_MS,
     logger,
     registry,
   });
@@ -114,7 +150,8 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   await jobs.start();
 
   // Gateway data plane.
-  const producer = await eventLog.producer();
+  await eventLog.ensureTopic(config.QUOTA_EVENTS_TOPIC, 1);
+  const quotaEvents = new QuotaEventPublisher({ producer, topic: config.QUOTA_EVENTS_TOPIC, logger });
   const spool = await AccessLogSpool.open({
     directory: join(dataDirectory, 'spool'),
     maxBytes: config.ACCESS_LOG_SPOOL_MAX_BYTES,
@@ -137,6 +174,8 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     logger,
     registry,
     upstreamTimeoutMs: config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+    concurrencyLeaseMs: config.GATEWAY_CONCURRENCY_LEASE_MS,
+    quotaEvents,
   });
 
   const readyMs = Date.now() - startedAt;
@@ -165,6 +204,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     async () => stopScheduledChanges(),
     () => gateway.close(), // drains requests in flight and flushes their events into the log
     () => accessLog.close(), // what could not be sent stays in the spool for the next start
+    () => quotaEvents.flush(),
     () => spool.close(),
     () => producer.close(),
     async () => clearInterval(snapshotTimer),

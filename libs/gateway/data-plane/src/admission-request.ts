@@ -36,7 +36,7 @@ export function admissionRequest({
   leaseId,
   leaseMs,
 }: AdmissionInput): AdmitRequest {
-  const { rateLimit, concurrency, quota, overageBufferPercent } = plan.record;
+  const { rateLimit, concurrency, quota, overageBufferPercent, countersUnavailable } = plan.record;
   return {
     quotaKey: window.counterKey,
     cost,
@@ -50,5 +50,6 @@ export function admissionRequest({
       concurrency === null
         ? null
         : { key: concurrencyLeaseKey(consumer.record.id), leaseId, limit: concurrency, leaseMs },
+    whenUnavailable: countersUnavailable ?? 'reject',
   };
 }

@@ -3,12 +3,19 @@ import { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { request } from 'undici';
-import { type AccessLogEvent, accessLogEventSchema } from '@tollgate/access-log';
+import {
+  type AccessLogEvent,
+  accessLogEventSchema,
+  type QuotaEvent,
+  quotaEventSchema,
+} from '@tollgate/access-log';
 import { billingPeriodAt } from '@tollgate/billing-period';
+import { createFailoverCounters, type FailoverCounters } from '@tollgate/counters';
 import { createEchoUpstream, type EchoReply, type EchoUpstream } from '@tollgate/echo-upstream';
 import { createLogger } from '@tollgate/observability';
 import { type AccessLogEmitter, createAccessLogEmitter } from './access-log-emitter';
 import { createGatewayServer, type GatewayServer } from './gateway-server';
+import { QuotaEventPublisher } from './quota-event-publisher';
 import { quotaCounterKey, SnapshotStore } from './snapshot-store';
 import {
   apiFixture,
@@ -21,6 +28,7 @@ import {
 } from './testing';
 
 const TOPIC = 'gateway-handler-spec.access-log';
+const QUOTA_TOPIC = 'gateway-handler-spec.quota-events';
 const ANCHOR = '2025-01-15T00:00:00.000Z';
 const UPSTREAM_TIMEOUT_MS = 500;
 const logger = createLogger({ app: 'gateway-handler-spec', level: 'silent' });
@@ -44,6 +52,7 @@ const consumers = {
   rated: 'cons_rated',
   concurrent: 'cons_concurrent',
   overage: 'cons_overage',
+  failOpen: 'cons_fail_open',
 } as const;
 
 const keyOf = (consumerId: string): string => `tg_test_${consumerId}`;
@@ -70,6 +79,8 @@ const planOf: Record<string, string> = {
   [consumers.rated]: 'plan_rated',
   [consumers.concurrent]: 'plan_concurrent',
   [consumers.overage]: 'plan_overage',
+  [consumers.failOpen]: 'plan_fail_open',
+  [consumers.countersDown]: 'plan_fail_closed',
 };
 
 /** A minimal RFC 8941 list parser for the RateLimit fields: string items with integer parameters. */
@@ -96,6 +107,7 @@ describe('gateway handler over real HTTP', () => {
   let gateway: GatewayServer;
   let store: SnapshotStore;
   let counters: InMemoryCounters;
+  let failover: FailoverCounters;
   let producer: RecordingEventLogProducer;
   let accessLog: AccessLogEmitter;
   let registry: Registry;
@@ -180,7 +192,14 @@ describe('gateway handler over real HTTP', () => {
             id: 'plan_overage',
             quota: { limit: 10, period: 'month' },
             overageBufferPercent: 20,
+            alertThresholds: [80, 95, 100],
           }),
+          planFixture({
+            id: 'plan_fail_open',
+            quota: { limit: 4, period: 'month' },
+            countersUnavailable: 'local_limit',
+          }),
+          planFixture({ id: 'plan_fail_closed', countersUnavailable: 'reject' }),
         ],
         consumers: Object.values(consumers).map((id) =>
           consumerFixture({
@@ -199,6 +218,8 @@ describe('gateway handler over real HTTP', () => {
       }),
     );
     counters = new InMemoryCounters();
+    failover = createFailoverCounters({ primary: counters, nodeId: 'spec-node' });
+    await failover.start();
     producer = new RecordingEventLogProducer();
     accessLog = createAccessLogEmitter({ producer, topic: TOPIC, logger });
     registry = new Registry();
@@ -206,7 +227,8 @@ describe('gateway handler over real HTTP', () => {
       host: '127.0.0.1',
       port: 0,
       snapshots: store,
-      counters,
+      counters: failover,
+      quotaEvents: new QuotaEventPublisher({ producer, topic: QUOTA_TOPIC, logger }),
       accessLog,
       logger,
       upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
@@ -217,6 +239,7 @@ describe('gateway handler over real HTTP', () => {
   afterAll(async () => {
     await gateway.close();
     await accessLog.close();
+    await failover.close();
     await echo.close();
   });
 
@@ -420,6 +443,21 @@ describe('gateway handler over real HTTP', () => {
     });
   });
 
+  it('emits each alert threshold once, from the request that reaches it, and the hard stop once', async () => {
+    const quotaEvents = producer
+      .messages(QUOTA_TOPIC)
+      .map((message) => quotaEventSchema.parse(JSON.parse(message.value)) as QuotaEvent)
+      .filter((event) => event.consumerId === consumers.overage);
+    expect(quotaEvents.map((event) => [event.type, event.threshold, event.used])).toEqual([
+      ['quota.threshold_crossed', 80, 8],
+      ['quota.threshold_crossed', 95, 10],
+      ['quota.threshold_crossed', 100, 10],
+      ['quota.exhausted', 120, 12], // the 13th and 14th calls were refused: one event
+    ]);
+    expect(new Set(quotaEvents.map((event) => event.id)).size).toBe(4);
+    expect(quotaEvents[0]).toMatchObject({ planId: 'plan_overage', limit: 10 });
+  });
+
   it('refunds an upstream 5xx and marks it not counted under the default policy', async () => {
     const response = await viaGateway('/echo/v1/orders/1?status=500', { key: keyOf(consumers.refund) });
     expect(response.status).toBe(500);
@@ -549,6 +587,23 @@ describe('gateway handler over real HTTP', () => {
     }
     const [event] = await eventsOf(consumers.countersDown, 1);
     expect(event).toMatchObject({ status: 503, counted: false });
+  });
+
+  it('decides locally at the plan limits ÷ nodes when its plan fails open and the counters are unreachable', async () => {
+    counters.setFailing(true);
+    const statuses: number[] = [];
+    try {
+      for (let call = 0; call < 6; call += 1) {
+        statuses.push((await viaGateway('/echo/v1/orders/1', { key: keyOf(consumers.failOpen) })).status);
+      }
+    } finally {
+      counters.setFailing(false);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]); // one node: the whole quota of 4
+    expect(await registry.metrics()).toMatch(/tollgate_gateway_local_decisions_total 6/);
+    // Carried over to the shared counters once they answer again.
+    await failover.carryOver();
+    expect(await counters.get(counterKeyOf(consumers.failOpen))).toBe(4);
   });
 
   it('exposes request and upstream-latency metrics', async () => {

@@ -2,7 +2,7 @@ import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } f
 import { type TLSSocket } from 'node:tls';
 import { type Registry } from 'prom-client';
 import { type Dispatcher } from 'undici';
-import { type AccessLogEvent, parseUsageHeader } from '@tollgate/access-log';
+import { type AccessLogEvent, crossedThresholds, parseUsageHeader } from '@tollgate/access-log';
 import { type Problem } from '@tollgate/errors';
 import { quotaCeiling } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
@@ -10,10 +10,17 @@ import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
 import { type AccessLogEmitter } from './access-log-emitter';
 import { admissionRequest, concurrencyLeaseKey } from './admission-request';
-import { extractApiKey } from './api-key-extraction';
+import {
+  extractApiKey,
+  extractBearerToken,
+  extractQueryParameter,
+  withoutQueryParameter,
+} from './api-key-extraction';
 import { isCounted } from './counting-policy';
 import { GatewayMetrics, type RequestOutcome, registerAccessLogEmitterMetrics } from './gateway-metrics';
 import { gatewayProblem, internalErrorProblem, writeProblem } from './gateway-problems';
+import { identifyJwtConsumer } from './jwt-identification';
+import { looksLikeJwt } from './jwt-verifier';
 import { clientResponseHeaders, upstreamRequestHeaders } from './proxy-headers';
 import { appendQuotaHeaders, quotaStanding, type RateStanding, secondsUntil } from './rate-limit-headers';
 import { hasDotSegment, parseRequestTarget } from './request-target';
@@ -26,6 +33,7 @@ import {
   type QuotaWindow,
   type SnapshotStore,
 } from './snapshot-store';
+import { type QuotaEventSink } from './quota-event-publisher';
 import { UpstreamPools } from './upstream-pools';
 
 export interface GatewayDependencies {
@@ -48,6 +56,8 @@ export interface GatewayDependencies {
    * A node that dies without releasing its leases gives them back when they lapse.
    */
   concurrencyLeaseMs?: number;
+  /** Where quota threshold events go (the billing worker's alerts); none when absent. */
+  quotaEvents?: QuotaEventSink;
 }
 
 /** A `(request, response)` listener for `http.createServer`, with what a graceful shutdown needs. */
@@ -132,6 +142,7 @@ class GatewayPipeline {
   readonly pools: UpstreamPools;
   readonly upgradeUrl: string;
   readonly concurrencyLeaseMs: number;
+  readonly quotaEvents: QuotaEventSink | null;
 
   active = 0;
   private pendingRefunds = 0;
@@ -147,6 +158,7 @@ class GatewayPipeline {
     this.now = deps.now ?? Date.now;
     this.upgradeUrl = deps.upgradeUrl ?? '/portal/plans';
     this.concurrencyLeaseMs = deps.concurrencyLeaseMs ?? Math.max(60_000, 4 * deps.upstreamTimeoutMs);
+    this.quotaEvents = deps.quotaEvents ?? null;
     this.pools = new UpstreamPools({
       connectTimeoutMs: deps.connectTimeoutMs ?? Math.min(deps.upstreamTimeoutMs, 10_000),
     });
@@ -312,7 +324,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     this.api = api;
 
-    const secret = extractApiKey(request.rawHeaders);
+    let query = target.query;
+    let secret = extractApiKey(request.rawHeaders);
+    const keyInQuery = api.keyInQuery;
+    if (keyInQuery !== null && query.length > 1) {
+      // Only where the API allows it; the parameter never reaches the upstream.
+      if (secret === null) secret = extractQueryParameter(query, keyInQuery);
+      query = withoutQueryParameter(query, keyInQuery);
+    }
     if (secret === null) {
       this.reject(
         gatewayProblem(
@@ -322,6 +341,10 @@ class Exchange implements Dispatcher.DispatchHandler {
         'unauthenticated',
         unauthenticatedHeaders,
       );
+      return;
+    }
+    if (api.jwt !== null && looksLikeJwt(secret) && extractBearerToken(request.rawHeaders) === secret) {
+      void this.identifyByJwt(snapshot, api, path, query, secret);
       return;
     }
     const key = snapshot.keysByHash.get(hashApiKey(secret));
@@ -341,9 +364,52 @@ class Exchange implements Dispatcher.DispatchHandler {
       );
       return;
     }
-    const consumer = key.consumer;
+    this.identified(snapshot, api, path, query, key.consumer);
+  }
+
+  /** A JWT bearer token: verifying it may fetch the issuer's keys, so this path alone is async. */
+  private async identifyByJwt(
+    snapshot: CompiledSnapshot,
+    api: CompiledApi,
+    path: string,
+    query: string,
+    token: string,
+  ): Promise<void> {
+    try {
+      const identification = await identifyJwtConsumer(snapshot, api, token, this.pipeline.now());
+      if (this.closed) return; // the client left while the token was checked: nothing to answer
+      if (identification.consumer === null) {
+        if (identification.keysUnavailable !== null) {
+          this.pipeline.warnThrottled(
+            'jwks',
+            { apiId: api.record.id, reason: identification.keysUnavailable },
+            'JWT signing keys unavailable: refusing bearer tokens',
+          );
+        }
+        this.reject(
+          identification.problem,
+          identification.problem.status === 401 ? 'unauthenticated' : 'internal_error',
+          identification.headers,
+        );
+        return;
+      }
+      this.identified(snapshot, api, path, query, identification.consumer);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** After identification: the route within the API, the consumer's state and the plan checks. */
+  private identified(
+    snapshot: CompiledSnapshot,
+    api: CompiledApi,
+    path: string,
+    query: string,
+    consumer: CompiledConsumer,
+  ): void {
     this.consumer = consumer; // identified: from here on the request yields an access-log event
 
+    const request = this.request;
     const method = request.method ?? 'GET';
     const rest = path.slice(api.prefix.length);
     const route = matchRoute(api.routes, method, rest === '' ? '/' : rest);
@@ -354,7 +420,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.endpoint = unmatchedEndpoint(method);
     }
     const forwardPath = api.basePath + (api.record.stripPrefix ? rest : path);
-    this.forwardPath = (forwardPath === '' ? '/' : forwardPath) + target.query;
+    this.forwardPath = (forwardPath === '' ? '/' : forwardPath) + query;
 
     if (consumer.record.status === 'suspended') {
       const reason = consumer.record.suspendedReason;
@@ -441,6 +507,14 @@ class Exchange implements Dispatcher.DispatchHandler {
         }
         return;
       }
+      if (decision.local === true) {
+        this.pipeline.metrics?.countLocalDecision();
+        this.pipeline.warnThrottled(
+          'counters-local',
+          { planId: plan.record.id },
+          'quota counters unavailable: deciding locally for plans that fail open',
+        );
+      }
       this.window = window;
       this.used = decision.quotaUsed;
       this.rate =
@@ -472,9 +546,38 @@ class Exchange implements Dispatcher.DispatchHandler {
       this.charged = true;
       if (plan.record.concurrency !== null) this.leaseKey = concurrencyLeaseKey(consumer.record.id);
       this.overage = decision.quotaUsed > limit;
+      const thresholds = plan.record.alertThresholds;
+      if (this.pipeline.quotaEvents !== null && thresholds !== undefined && thresholds.length > 0) {
+        this.publishCrossings(consumer, plan, window, thresholds, decision.quotaUsed);
+      }
       this.proxy();
     } catch (error) {
       this.fail(error);
+    }
+  }
+
+  /** The plan's alert thresholds this request's units reached (each is reached by exactly one request). */
+  private publishCrossings(
+    consumer: CompiledConsumer,
+    plan: CompiledPlan,
+    window: QuotaWindow,
+    thresholds: readonly number[],
+    used: number,
+  ): void {
+    const limit = plan.record.quota.limit;
+    const crossed = crossedThresholds(limit, thresholds, used - this.costWeight, used);
+    for (const threshold of crossed) {
+      this.pipeline.quotaEvents?.publish({
+        type: 'quota.threshold_crossed',
+        ts: this.startedAt,
+        consumerId: consumer.record.id,
+        planId: plan.record.id,
+        periodStart: window.start,
+        periodEnd: window.end,
+        threshold,
+        limit,
+        used,
+      });
     }
   }
 
@@ -491,7 +594,7 @@ class Exchange implements Dispatcher.DispatchHandler {
           upgradeUrl: this.pipeline.upgradeUrl,
         },
       ),
-      'quota_exceeded', // metrics label set is owned elsewhere; the problem body names the limit
+      'concurrency_limited',
       headers,
     );
   }
@@ -512,13 +615,26 @@ class Exchange implements Dispatcher.DispatchHandler {
           upgradeUrl: this.pipeline.upgradeUrl,
         },
       ),
-      'quota_exceeded', // metrics label set is owned elsewhere; the problem body names the rate limit
+      'rate_limited',
       headers,
     );
   }
 
   private rejectQuota(window: QuotaWindow, limit: number, ceiling: number, period: 'month' | 'day'): void {
     const now = this.startedAt;
+    const consumer = this.consumer as CompiledConsumer;
+    const plan = this.plan as CompiledPlan;
+    this.pipeline.quotaEvents?.publish({
+      type: 'quota.exhausted',
+      ts: now,
+      consumerId: consumer.record.id,
+      planId: plan.record.id,
+      periodStart: window.start,
+      periodEnd: window.end,
+      threshold: limit > 0 ? Math.max(1, Math.round((ceiling * 100) / limit)) : 100,
+      limit,
+      used: this.used,
+    });
     const headers = ['retry-after', String(secondsUntil(window.end, now))];
     appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, now), this.rate);
     this.reject(

@@ -10,6 +10,8 @@ export type RequestOutcome =
   | 'suspended'
   | 'endpoint_forbidden'
   | 'quota_exceeded'
+  | 'rate_limited'
+  | 'concurrency_limited'
   | 'counters_unavailable'
   | 'upstream_failed'
   | 'upstream_timeout'
@@ -28,6 +30,7 @@ export class GatewayMetrics {
   private readonly requests: Counter<'status_class' | 'outcome'>;
   private readonly upstreamLatency: Histogram;
   private readonly children = new Map<RequestOutcome, Array<Counter.Internal | undefined>>();
+  private readonly localDecisions: Counter;
 
   constructor(registry: Registry) {
     this.requests = reuse(
@@ -38,6 +41,16 @@ export class GatewayMetrics {
           name: 'tollgate_gateway_requests_total',
           help: 'Requests handled by the gateway, by status class and outcome',
           labelNames: ['status_class', 'outcome'] as const,
+          registers: [registry],
+        }),
+    );
+    this.localDecisions = reuse(
+      registry,
+      'tollgate_gateway_local_decisions_total',
+      () =>
+        new Counter({
+          name: 'tollgate_gateway_local_decisions_total',
+          help: 'Requests decided by a node-local limiter while Redis was unreachable (plans that fail open)',
           registers: [registry],
         }),
     );
@@ -52,6 +65,11 @@ export class GatewayMetrics {
           registers: [registry],
         }),
     );
+  }
+
+  /** A request decided on this node alone while the shared counters were unreachable. */
+  countLocalDecision(): void {
+    this.localDecisions.inc();
   }
 
   countRequest(status: number, outcome: RequestOutcome): void {

@@ -127,4 +127,50 @@ describe('SnapshotStore', () => {
     );
     expect(compiled.consumersById.get('cons_legacy')?.plan?.record.version).toBe(2);
   });
+
+  it('compiles the key query parameter, the JWT settings and the consumers by externalId, skipping what is invalid', () => {
+    const jwt = {
+      jwksUrl: 'https://auth.internal/jwks.json',
+      issuer: 'https://auth.internal/',
+      audience: 'orders',
+      consumerClaim: 'sub',
+      algorithms: ['RS256', 'HS256'],
+      clockToleranceSeconds: 30,
+    };
+    const compiled = new SnapshotStore().replace(
+      snapshotFixture({
+        apis: [
+          apiFixture({ id: 'query', upstreamUrl: 'http://q.internal', keyInQuery: 'api_key', jwt }),
+          apiFixture({ id: 'bad-query', upstreamUrl: 'http://b.internal', keyInQuery: 'api key' }),
+          apiFixture({
+            id: 'bad-jwt',
+            upstreamUrl: 'http://j.internal',
+            jwt: { ...jwt, algorithms: ['none'] },
+          }),
+          apiFixture({ id: 'plain', upstreamUrl: 'http://p.internal' }),
+        ],
+        plans: [planFixture({ id: 'plan_a' })],
+        consumers: [
+          consumerFixture({ id: 'cons_a', planId: 'plan_a', externalId: 'auth0|1' }),
+          consumerFixture({ id: 'cons_b', planId: 'plan_a', externalId: 'auth0|1' }),
+          consumerFixture({ id: 'cons_c', planId: 'plan_a', externalId: null }),
+        ],
+      }),
+    );
+    const byId = new Map(compiled.apis.map((api) => [api.record.id, api]));
+    expect(byId.get('query')?.keyInQuery).toBe('api_key');
+    expect([...(byId.get('query')?.jwt?.settings.algorithms ?? [])]).toEqual(['RS256']);
+    expect(byId.get('bad-query')?.keyInQuery).toBeNull();
+    expect(byId.get('bad-jwt')?.jwt).toBeNull();
+    expect(byId.get('plain')).toMatchObject({ keyInQuery: null, jwt: null });
+    expect(compiled.consumersByExternalId.get('auth0|1')?.record.id).toBe('cons_a');
+    expect(compiled.consumersByExternalId.size).toBe(1);
+    expect(compiled.issues).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('api bad-query: key query parameter'),
+        expect.stringContaining('api bad-jwt: JWT authentication off'),
+        expect.stringContaining('consumer cons_b: external id'),
+      ]),
+    );
+  });
 });

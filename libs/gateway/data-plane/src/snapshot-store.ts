@@ -7,6 +7,8 @@ import {
   type SnapshotPlan,
   snapshotPlanKey,
 } from '@tollgate/gateway-snapshot';
+import { JwksCache } from './jwt-jwks-cache';
+import { jwtSettings, JwtVerifier } from './jwt-verifier';
 import { type CompiledRoute, compileRoute, sortRoutes } from './route-matcher';
 
 export interface CompiledApi {
@@ -19,6 +21,10 @@ export interface CompiledApi {
   basePath: string;
   /** Most specific first. */
   routes: CompiledRoute[];
+  /** The query parameter that may carry the API key, or null (headers only). */
+  keyInQuery: string | null;
+  /** Verifies JWT bearer tokens for this API; null when JWT authentication is off. */
+  jwt: JwtVerifier | null;
 }
 
 export interface CompiledPlan {
@@ -55,7 +61,9 @@ function normalizePrefix(prefix: string): string {
   return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
 }
 
-function compileApi(api: SnapshotApi, issues: string[]): CompiledApi {
+const queryParameterName = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function compileApi(api: SnapshotApi, issues: string[], jwks: JwksCache): CompiledApi {
   const upstream = new URL(api.upstreamUrl);
   if (upstream.protocol !== 'http:' && upstream.protocol !== 'https:') {
     throw new Error(`upstream ${api.upstreamUrl} must be http or https`);
@@ -71,12 +79,25 @@ function compileApi(api: SnapshotApi, issues: string[]): CompiledApi {
     }
   }
   const basePath = upstream.pathname.endsWith('/') ? upstream.pathname.slice(0, -1) : upstream.pathname;
+  let keyInQuery: string | null = null;
+  if (typeof api.keyInQuery === 'string') {
+    if (queryParameterName.test(api.keyInQuery)) keyInQuery = api.keyInQuery;
+    else issues.push(`api ${api.id}: key query parameter "${api.keyInQuery}" ignored: not a valid name`);
+  }
+  let jwt: JwtVerifier | null = null;
+  if (api.jwt) {
+    const settings = jwtSettings(api.jwt);
+    if (typeof settings === 'string') issues.push(`api ${api.id}: JWT authentication off: ${settings}`);
+    else jwt = new JwtVerifier(settings, jwks);
+  }
   return {
     record: api,
     prefix: normalizePrefix(api.pathPrefix),
     origin: upstream.origin,
     basePath,
     routes: sortRoutes(routes),
+    keyInQuery,
+    jwt,
   };
 }
 
@@ -90,12 +111,18 @@ export class CompiledSnapshot {
   readonly apis: readonly CompiledApi[];
   readonly keysByHash: ReadonlyMap<string, CompiledKey>;
   readonly consumersById: ReadonlyMap<string, CompiledConsumer>;
+  /** By the consumer's externalId: what a JWT's consumer claim names. */
+  readonly consumersByExternalId: ReadonlyMap<string, CompiledConsumer>;
   /** By `snapshotPlanKey(id, version)`: subscribers keep the version they are pinned to. */
   readonly plansByKey: ReadonlyMap<string, CompiledPlan>;
   /** Entries that were skipped because they were invalid (the rest of the snapshot still applies). */
   readonly issues: readonly string[];
 
-  constructor(readonly source: GatewaySnapshot) {
+  /** `jwks` holds the JWT signing keys; shared across snapshots so a new one does not refetch them. */
+  constructor(
+    readonly source: GatewaySnapshot,
+    jwks: JwksCache = new JwksCache(),
+  ) {
     const issues: string[] = [];
     this.version = source.version;
 
@@ -110,6 +137,7 @@ export class CompiledSnapshot {
     }
 
     const consumers = new Map<string, CompiledConsumer>();
+    const consumersByExternalId = new Map<string, CompiledConsumer>();
     for (const consumer of source.consumers) {
       const anchorMs = Date.parse(consumer.periodAnchor);
       if (Number.isNaN(anchorMs)) {
@@ -132,7 +160,16 @@ export class CompiledSnapshot {
           `consumer ${consumer.id}: plan ${consumer.planId} version ${String(planVersion)} is not in the snapshot`,
         );
       }
-      consumers.set(consumer.id, { record: consumer, plan, anchorMs, window: null });
+      const compiled: CompiledConsumer = { record: consumer, plan, anchorMs, window: null };
+      consumers.set(consumer.id, compiled);
+      const externalId = consumer.externalId;
+      if (typeof externalId === 'string' && externalId !== '') {
+        if (consumersByExternalId.has(externalId)) {
+          issues.push(`consumer ${consumer.id}: external id "${externalId}" is already taken; ignored`);
+        } else {
+          consumersByExternalId.set(externalId, compiled);
+        }
+      }
     }
 
     const keys = new Map<string, CompiledKey>();
@@ -144,7 +181,7 @@ export class CompiledSnapshot {
     const prefixes = new Set<string>();
     for (const api of source.apis) {
       try {
-        const compiled = compileApi(api, issues);
+        const compiled = compileApi(api, issues, jwks);
         if (prefixes.has(compiled.prefix)) {
           issues.push(`api ${api.id} skipped: path prefix "${api.pathPrefix}" is already taken`);
           continue;
@@ -160,6 +197,7 @@ export class CompiledSnapshot {
     this.apis = apis;
     this.plansByKey = plans;
     this.consumersById = consumers;
+    this.consumersByExternalId = consumersByExternalId;
     this.keysByHash = keys;
     this.issues = issues;
   }
@@ -206,6 +244,12 @@ export class CompiledSnapshot {
  */
 export class SnapshotStore {
   private compiled: CompiledSnapshot | null = null;
+  /** JWT signing keys of every API, by JWKS URL; outlives each snapshot. */
+  readonly jwks: JwksCache;
+
+  constructor(options: { jwks?: JwksCache } = {}) {
+    this.jwks = options.jwks ?? new JwksCache();
+  }
 
   /** null until the first snapshot arrives. */
   get current(): CompiledSnapshot | null {
@@ -218,8 +262,11 @@ export class SnapshotStore {
 
   /** Compiles and installs a snapshot; returns it so the caller can report its issues. */
   replace(snapshot: GatewaySnapshot): CompiledSnapshot {
-    const compiled = new CompiledSnapshot(snapshot);
+    const compiled = new CompiledSnapshot(snapshot, this.jwks);
     this.compiled = compiled;
+    const jwksUrls = new Set<string>();
+    for (const api of compiled.apis) if (api.jwt !== null) jwksUrls.add(api.jwt.settings.jwksUrl);
+    this.jwks.retain(jwksUrls);
     return compiled;
   }
 }

@@ -10,9 +10,13 @@ import {
   type CompiledPlan,
   concurrencyLeaseKey,
   extractApiKey,
+  extractBearerToken,
+  extractQueryParameter,
   gatewayProblem,
+  identifyJwtConsumer,
   internalErrorProblem,
   isCounted,
+  looksLikeJwt,
   matchRoute,
   parseRequestTarget,
   quotaStanding,
@@ -162,7 +166,13 @@ export class TollgateMeter {
         gatewayProblem('dependency_unavailable', 'Metering has no configuration for this API yet'),
       );
     }
-    const secret = extractApiKey(request.rawHeaders);
+    // Express rewrites req.url under a mount path; the original URL is what the routes describe.
+    const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '/';
+    const target = parseRequestTarget(url);
+    let secret = extractApiKey(request.rawHeaders);
+    if (secret === null && api.keyInQuery !== null && target !== null) {
+      secret = extractQueryParameter(target.query, api.keyInQuery);
+    }
     if (secret === null) {
       return reject(
         gatewayProblem(
@@ -172,17 +182,27 @@ export class TollgateMeter {
         unauthenticatedHeaders,
       );
     }
-    const key = snapshot.keysByHash.get(hashApiKey(secret));
-    if (key === undefined || key.consumer === undefined) {
-      return reject(gatewayProblem('unauthenticated', 'The API key is not valid'), unauthenticatedHeaders);
+    let consumer: CompiledConsumer;
+    if (api.jwt !== null && looksLikeJwt(secret) && extractBearerToken(request.rawHeaders) === secret) {
+      const identification = await identifyJwtConsumer(snapshot, api, secret, this.now());
+      if (identification.consumer === null) {
+        if (identification.keysUnavailable !== null) {
+          this.logger.warn({ reason: identification.keysUnavailable }, 'JWT signing keys unavailable');
+        }
+        return reject(identification.problem, identification.headers);
+      }
+      consumer = identification.consumer;
+    } else {
+      const key = snapshot.keysByHash.get(hashApiKey(secret));
+      if (key === undefined || key.consumer === undefined) {
+        return reject(gatewayProblem('unauthenticated', 'The API key is not valid'), unauthenticatedHeaders);
+      }
+      if (key.record.expiresAt !== null && key.record.expiresAt <= startedAt) {
+        return reject(gatewayProblem('unauthenticated', 'The API key has expired'), unauthenticatedHeaders);
+      }
+      consumer = key.consumer;
     }
-    if (key.record.expiresAt !== null && key.record.expiresAt <= startedAt) {
-      return reject(gatewayProblem('unauthenticated', 'The API key has expired'), unauthenticatedHeaders);
-    }
-    const consumer = key.consumer;
-    // Express rewrites req.url under a mount path; the original URL is what the routes describe.
-    const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url ?? '/';
-    const path = parseRequestTarget(url)?.path ?? '/';
+    const path = target?.path ?? '/';
     const rest = api.prefix !== '' && path.startsWith(api.prefix) ? path.slice(api.prefix.length) : path;
     const method = request.method ?? 'GET';
     const route = matchRoute(api.routes, method, rest === '' ? '/' : rest);

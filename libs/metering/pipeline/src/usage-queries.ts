@@ -1,37 +1,126 @@
-import { toClickHouseDateTime } from '@tollgate/metering-domain';
+import {
+  allRequestsMeter,
+  bucketStart,
+  type EvaluatedUsage,
+  type MeterDefinition,
+  rangeBuckets,
+  usageFigures,
+  type UsageBreakdownDimension,
+  type UsageBreakdownRow,
+  type UsageFigures,
+  type UsageGranularity,
+  type UsageGrouping,
+  usageQuery,
+  type UsageRange,
+  type UsageTimeseriesPoint,
+} from '@tollgate/metering-domain';
 import { type AnalyticsStore } from '@tollgate/ports';
 
-export interface PeriodUsage {
-  /** Requests counted against the quota. */
-  requests: number;
-  /** Every request recorded, counted or not. */
-  totalRequests: number;
-  units: Record<string, number>;
+interface UsageRow {
+  part: string;
+  grp: string;
+  usage_key: string;
+  value: number;
 }
 
-/** Usage reads over `usage_events`. Counts are uniqExact(id), so a duplicate row never inflates them. */
+interface MutableEvaluation {
+  meterValues: number[];
+  reported: Map<string, number>;
+}
+
+/**
+ * Usage reads for the usage API: every figure comes from the rollups (migrations 0003 and 0004),
+ * raw `usage_events` only for the sub-minute edges of a range, in one statement per call.
+ * `meters` are the plan's meters (`planMeters`): `requests` is its `requests` meter, `units` every
+ * other meter plus the reported usage keys no meter names; `totalRequests` counts every request.
+ */
 export class UsageQueries {
   constructor(private readonly store: AnalyticsStore) {}
 
-  async periodUsage(consumerId: string, start: number, end: number): Promise<PeriodUsage> {
-    const params = { consumerId, start: toClickHouseDateTime(start), end: toClickHouseDateTime(end) };
-    const window =
-      "consumer_id = {consumerId:String} AND ts >= toDateTime64({start:String}, 3, 'UTC') AND ts < toDateTime64({end:String}, 3, 'UTC')";
-    const [counts] = await this.store.query<{ requests: string; total: string }>(
-      `SELECT uniqExactIf(id, counted) AS requests, uniqExact(id) AS total FROM usage_events WHERE ${window}`,
-      params,
+  /** The figures of `range` as a whole. */
+  async totals(
+    consumerId: string,
+    range: UsageRange,
+    meters: readonly MeterDefinition[],
+  ): Promise<UsageFigures> {
+    const evaluated = await this.evaluate(consumerId, range, meters, { kind: 'total' });
+    return usageFigures(
+      [...meters, allRequestsMeter],
+      meters.length,
+      evaluated.get('') ?? emptyEvaluation(meters),
     );
-    const unitRows = await this.store.query<{ name: string; amount: number }>(
-      `SELECT name, sum(amount) AS amount
-         FROM (SELECT id, any(usage) AS usage FROM usage_events WHERE ${window} GROUP BY id)
-         ARRAY JOIN mapKeys(usage) AS name, mapValues(usage) AS amount
-        GROUP BY name ORDER BY name`,
-      params,
-    );
-    return {
-      requests: Number(counts?.requests ?? 0),
-      totalRequests: Number(counts?.total ?? 0),
-      units: Object.fromEntries(unitRows.map((row) => [row.name, Number(row.amount)])),
-    };
   }
+
+  /**
+   * One point per UTC bucket of `granularity` that `range` touches (the first and last clipped to
+   * the range), zero-filled; every point lists the same unit names.
+   */
+  async timeseries(
+    consumerId: string,
+    range: UsageRange,
+    meters: readonly MeterDefinition[],
+    granularity: UsageGranularity,
+  ): Promise<UsageTimeseriesPoint[]> {
+    const evaluated = await this.evaluate(consumerId, range, meters, { kind: 'time', granularity });
+    const reportedKeys = new Set([...evaluated.values()].flatMap((entry) => [...entry.reported.keys()]));
+    return rangeBuckets(range, granularity).map((bucket) => {
+      const bucketKey = String(Math.floor(bucketStart(bucket.from, granularity) / 1000));
+      const entry = evaluated.get(bucketKey) ?? emptyEvaluation(meters);
+      for (const key of reportedKeys) if (!entry.reported.has(key)) entry.reported.set(key, 0);
+      return {
+        start: new Date(bucket.from).toISOString(),
+        end: new Date(bucket.to).toISOString(),
+        ...usageFigures([...meters, allRequestsMeter], meters.length, entry),
+      };
+    });
+  }
+
+  /** One row per endpoint or status code that has any usage in `range`, ordered by key. */
+  async breakdown(
+    consumerId: string,
+    range: UsageRange,
+    meters: readonly MeterDefinition[],
+    by: UsageBreakdownDimension,
+  ): Promise<UsageBreakdownRow[]> {
+    const evaluated = await this.evaluate(consumerId, range, meters, { kind: by });
+    const keys = [...evaluated.keys()].sort((a, b) =>
+      by === 'status' ? Number(a) - Number(b) : a.localeCompare(b),
+    );
+    return keys.map((key) => ({
+      key,
+      ...usageFigures([...meters, allRequestsMeter], meters.length, evaluated.get(key) as EvaluatedUsage),
+    }));
+  }
+
+  private async evaluate(
+    consumerId: string,
+    range: UsageRange,
+    meters: readonly MeterDefinition[],
+    grouping: UsageGrouping,
+  ): Promise<Map<string, MutableEvaluation>> {
+    const statement = usageQuery({
+      consumerId,
+      range,
+      grouping,
+      meters: [...meters, allRequestsMeter],
+      reportedUnits: true,
+    });
+    const rows = await this.store.query<UsageRow>(statement.sql, statement.params);
+    const byGroup = new Map<string, MutableEvaluation>();
+    for (const row of rows) {
+      let entry = byGroup.get(row.grp);
+      if (!entry) {
+        entry = emptyEvaluation(meters);
+        byGroup.set(row.grp, entry);
+      }
+      const value = Number(row.value);
+      if (row.part === 'reported') entry.reported.set(row.usage_key, value);
+      else entry.meterValues[Number(row.part)] = value;
+    }
+    return byGroup;
+  }
+}
+
+function emptyEvaluation(meters: readonly MeterDefinition[]): MutableEvaluation {
+  return { meterValues: new Array<number>(meters.length + 1).fill(0), reported: new Map() };
 }

@@ -1,7 +1,14 @@
 import { ConflictError, NotFoundError } from '@tollgate/errors';
-import { prefixedId } from '@tollgate/ids';
-import { type ApiCreate, type ApiPatch, type RouteCreate, type RoutePatch } from '@tollgate/plans-domain';
-import { type Api, type Prisma, type PrismaClient, type Route } from '@tollgate/relational';
+import { generateApiKey, hashApiKey, prefixedId } from '@tollgate/ids';
+import {
+  type ApiCreate,
+  type ApiJwt,
+  apiJwtSchema,
+  type ApiPatch,
+  type RouteCreate,
+  type RoutePatch,
+} from '@tollgate/plans-domain';
+import { type Api, Prisma, type PrismaClient, type Route } from '@tollgate/relational';
 import { appendAudit, type Actor } from './audit-log';
 
 type Db = Prisma.TransactionClient;
@@ -22,10 +29,29 @@ export interface ApiView {
   pathPrefix: string;
   upstreamUrl: string;
   stripPrefix: boolean;
+  /** The query parameter that may carry the API key; null: headers only. */
+  keyInQuery: string | null;
+  /** JWT bearer authentication; null: off. */
+  jwt: ApiJwt | null;
+  /** Whether an ingest token has been issued (the token itself is never shown again). */
+  hasIngestToken: boolean;
   createdAt: string;
   updatedAt: string;
   routes: RouteView[];
 }
+
+/** The one response that carries an ingest token. */
+export interface IssuedIngestToken {
+  apiId: string;
+  /** The secret: shown once; only its SHA-256 is stored. */
+  token: string;
+  /** The first characters, to recognise the token later. */
+  prefix: string;
+  createdAt: string;
+}
+
+/** Ingest tokens look like `tgi_…`, so a leaked one is recognisable for what it is. */
+export const ingestTokenPrefix = 'tgi_';
 
 export function routeView(route: Route): RouteView {
   return {
@@ -38,6 +64,17 @@ export function routeView(route: Route): RouteView {
   };
 }
 
+/** The stored JWT configuration, with defaults filled; null when off or unreadable. */
+export function storedApiJwt(value: unknown): ApiJwt | null {
+  if (value === null || value === undefined) return null;
+  const parsed = apiJwtSchema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+function jwtColumn(jwt: ApiJwt | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return jwt === null ? Prisma.DbNull : (jwt as unknown as Prisma.InputJsonValue);
+}
+
 export function apiView(api: Api & { routes: Route[] }): ApiView {
   return {
     id: api.id,
@@ -45,6 +82,9 @@ export function apiView(api: Api & { routes: Route[] }): ApiView {
     pathPrefix: api.pathPrefix,
     upstreamUrl: api.upstreamUrl,
     stripPrefix: api.stripPrefix,
+    keyInQuery: api.keyInQuery,
+    jwt: storedApiJwt(api.jwt),
+    hasIngestToken: api.ingestTokenHash !== null,
     createdAt: api.createdAt.toISOString(),
     updatedAt: api.updatedAt.toISOString(),
     routes: api.routes.map(routeView),
@@ -92,7 +132,7 @@ export async function createApi(prisma: PrismaClient, input: ApiCreate, actor?: 
   return prisma.$transaction(async (tx) => {
     await ensurePrefixFree(tx, input.pathPrefix);
     const id = prefixedId('api');
-    await tx.api.create({ data: { id, ...input } });
+    await tx.api.create({ data: { id, ...input, jwt: jwtColumn(input.jwt) } });
     const view = await readApi(tx, id);
     await appendAudit(tx, actor, { action: 'api.create', entityType: 'api', entityId: id, after: view });
     return view;
@@ -120,11 +160,61 @@ export async function patchApi(
   return prisma.$transaction(async (tx) => {
     const before = await readApi(tx, apiId);
     if (patch.pathPrefix !== undefined) await ensurePrefixFree(tx, patch.pathPrefix, apiId);
-    await tx.api.update({ where: { id: apiId }, data: patch });
+    const { jwt, ...columns } = patch;
+    await tx.api.update({
+      where: { id: apiId },
+      data: { ...columns, ...(jwt === undefined ? {} : { jwt: jwtColumn(jwt) }) },
+    });
     const after = await readApi(tx, apiId);
     await appendAudit(tx, actor, { action: 'api.update', entityType: 'api', entityId: apiId, before, after });
     return after;
   });
+}
+
+/**
+ * Issues a new ingest token for an API, replacing the previous one at once. Only its SHA-256 is
+ * stored; the returned token is the only copy.
+ */
+export async function issueIngestToken(
+  prisma: PrismaClient,
+  apiId: string,
+  actor?: Actor,
+): Promise<IssuedIngestToken> {
+  const generated = generateApiKey(ingestTokenPrefix);
+  return prisma.$transaction(async (tx) => {
+    const before = await readApi(tx, apiId);
+    const updated = await tx.api.update({
+      where: { id: apiId },
+      data: { ingestTokenHash: generated.hash },
+      select: { updatedAt: true },
+    });
+    await appendAudit(tx, actor, {
+      action: 'api.issue_ingest_token',
+      entityType: 'api',
+      entityId: apiId,
+      before: { hasIngestToken: before.hasIngestToken },
+      after: { hasIngestToken: true, prefix: generated.displayPrefix },
+    });
+    return {
+      apiId,
+      token: generated.secret,
+      prefix: generated.displayPrefix,
+      createdAt: updated.updatedAt.toISOString(),
+    };
+  });
+}
+
+/**
+ * The API an ingest token belongs to, or null. The lookup is by the token's SHA-256 through a
+ * unique index, so the secret is never compared byte by byte.
+ */
+export async function findApiByIngestToken(prisma: PrismaClient, token: string): Promise<ApiView | null> {
+  if (!token.startsWith(ingestTokenPrefix) || token.length > 200) return null;
+  const api = await prisma.api.findUnique({
+    where: { ingestTokenHash: hashApiKey(token) },
+    include: { routes: routesInOrder },
+  });
+  return api ? apiView(api) : null;
 }
 
 /** Deletes an API and its routes. */

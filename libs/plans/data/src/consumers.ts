@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { billingPeriodAt } from '@tollgate/billing-period';
-import { NotFoundError, ValidationError } from '@tollgate/errors';
+import { ConflictError, NotFoundError, ValidationError } from '@tollgate/errors';
 import { prefixedId } from '@tollgate/ids';
 import { type ConsumerCreate, type ConsumerListQuery, type ConsumerPatch } from '@tollgate/plans-domain';
 import {
@@ -42,6 +42,8 @@ export interface ConsumerView {
   timeZone: string;
   billingEmails: string[];
   webhookUrl: string | null;
+  /** The consumer's id in the provider's identity system; JWT bearer tokens map to it. */
+  externalId: string | null;
   developerId: string | null;
   groupId: string | null;
   createdAt: string;
@@ -112,6 +114,7 @@ export function consumerView(consumer: ConsumerWithSubscription, now = Date.now(
     timeZone: consumer.timeZone,
     billingEmails: consumer.billingEmails,
     webhookUrl: consumer.webhookUrl,
+    externalId: consumer.externalId,
     developerId: consumer.developerId,
     groupId: consumer.groupId,
     createdAt: consumer.createdAt.toISOString(),
@@ -139,6 +142,15 @@ function auditable(view: ConsumerDetailView): ConsumerView {
   return rest;
 }
 
+async function ensureExternalIdFree(db: Db, externalId: string, exceptId?: string): Promise<void> {
+  const holder = await db.consumer.findUnique({ where: { externalId }, select: { id: true } });
+  if (holder && holder.id !== exceptId) {
+    throw new ConflictError(`Consumer ${holder.id} already has the external id ${externalId}`, {
+      field: 'externalId',
+    });
+  }
+}
+
 async function subscribablePlan(db: Db, planId: string, field: string) {
   const plan = await db.plan.findUnique({ where: { id: planId }, include: { group: true } });
   if (!plan) throw new ValidationError([{ field, message: `No plan ${planId}` }]);
@@ -162,6 +174,7 @@ export async function createConsumer(
 ): Promise<ConsumerDetailView> {
   return prisma.$transaction(async (tx) => {
     const plan = await subscribablePlan(tx, input.planId, 'planId');
+    if (input.externalId) await ensureExternalIdFree(tx, input.externalId);
     const id = prefixedId('cons');
     await tx.consumer.create({
       data: {
@@ -172,6 +185,7 @@ export async function createConsumer(
         billingEmails: input.billingEmails,
         webhookUrl: input.webhookUrl,
         webhookSecret: input.webhookUrl ? webhookSecret() : null,
+        externalId: input.externalId ?? null,
         developerId: input.developerId ?? null,
         groupId: plan.group.id,
       },
@@ -262,6 +276,10 @@ export async function patchConsumer(
       email: patch.email,
       billingEmails: patch.billingEmails,
     };
+    if (patch.externalId !== undefined) {
+      if (patch.externalId !== null) await ensureExternalIdFree(tx, patch.externalId, consumerId);
+      data.externalId = patch.externalId;
+    }
     if (patch.webhookUrl !== undefined) {
       data.webhookUrl = patch.webhookUrl;
       data.webhookSecret = patch.webhookUrl === null ? null : (consumer.webhookSecret ?? webhookSecret());

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from '@tollgate/errors';
+import { sha256Hex } from '@tollgate/ids';
 import {
+  apiCreateSchema,
+  apiPatchSchema,
   consumerCreateSchema,
   consumerPatchSchema,
   parseInput,
@@ -16,9 +19,10 @@ import { Client } from 'pg';
 import { authenticateAdminSession, loginAdmin } from './admin-sessions';
 import { createAdminUser, patchAdminUser } from './admin-users';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from './api-keys';
+import { createApi, findApiByIngestToken, getApi, issueIngestToken, patchApi } from './apis';
 import { type Actor } from './audit-log';
 import { applyDueSubscriptionChanges, createConsumer, getConsumer, patchConsumer } from './consumers';
-import { createPlan, migrateSubscribers, patchPlan } from './plans';
+import { createPlan, getPlan, migrateSubscribers, patchPlan } from './plans';
 
 // The control plane's use cases against the real PostgreSQL, one scratch database for this file.
 const adminUrl = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -187,6 +191,36 @@ describe('control-plane use cases (PostgreSQL)', () => {
   });
 
   describe('consumers', () => {
+    it('keeps external ids unique, and frees one when it is cleared', async () => {
+      const { id: planId } = await plan({ name: 'External' });
+      const first = await consumer(planId, { externalId: 'auth0|ext-1' });
+      expect(first.externalId).toBe('auth0|ext-1');
+      const taken = await rejection(consumer(planId, { externalId: 'auth0|ext-1' }));
+      expect(taken).toBeInstanceOf(ConflictError);
+      expect((taken as ConflictError).details).toMatchObject({ field: 'externalId' });
+      const second = await consumer(planId);
+      expect(
+        await rejection(
+          patchConsumer(
+            prisma,
+            second.id,
+            parseInput(consumerPatchSchema, { externalId: 'auth0|ext-1' }),
+            actor,
+          ),
+        ),
+      ).toBeInstanceOf(ConflictError);
+      // Re-stating its own id is not a conflict.
+      await patchConsumer(prisma, first.id, parseInput(consumerPatchSchema, { externalId: 'auth0|ext-1' }));
+      await patchConsumer(prisma, first.id, parseInput(consumerPatchSchema, { externalId: null }), actor);
+      const moved = await patchConsumer(
+        prisma,
+        second.id,
+        parseInput(consumerPatchSchema, { externalId: 'auth0|ext-1' }),
+        actor,
+      );
+      expect(moved.externalId).toBe('auth0|ext-1');
+    });
+
     it('starts a trial on a plan with trial days and generates a webhook secret', async () => {
       const trial = await plan({ name: 'Trial', trialDays: 14 });
       const created = await consumer(trial.id, { webhookUrl: 'https://hooks.example.test/t' });
@@ -242,6 +276,117 @@ describe('control-plane use cases (PostgreSQL)', () => {
       expect(refused).toBeInstanceOf(ValidationError);
       // The refused write left no audit row: both share one transaction.
       expect(await prisma.auditLog.count()).toBe(before);
+    });
+  });
+
+  describe('API authentication settings and ingest tokens', () => {
+    const jwt = {
+      jwksUrl: 'https://auth.example.test/.well-known/jwks.json',
+      issuer: 'https://auth.example.test/',
+      audience: 'orders',
+    };
+
+    it('stores the key query parameter and the JWT settings with their defaults, and clears them with null', async () => {
+      const api = await createApi(
+        prisma,
+        parseInput(apiCreateSchema, {
+          name: 'Orders',
+          pathPrefix: '/cp-orders',
+          upstreamUrl: 'http://orders.internal',
+          keyInQuery: 'api_key',
+          jwt,
+        }),
+        actor,
+      );
+      expect(api).toMatchObject({
+        keyInQuery: 'api_key',
+        jwt: { ...jwt, consumerClaim: 'sub', algorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30 },
+        hasIngestToken: false,
+      });
+      const patched = await patchApi(
+        prisma,
+        api.id,
+        parseInput(apiPatchSchema, { jwt: { ...jwt, algorithms: ['EdDSA'] } }),
+        actor,
+      );
+      expect(patched).toMatchObject({ keyInQuery: 'api_key', jwt: { algorithms: ['EdDSA'] } });
+      const cleared = await patchApi(
+        prisma,
+        api.id,
+        parseInput(apiPatchSchema, { keyInQuery: null, jwt: null }),
+      );
+      expect(cleared).toMatchObject({ keyInQuery: null, jwt: null });
+      expect((await prisma.api.findUniqueOrThrow({ where: { id: api.id } })).jwt).toBeNull();
+    });
+
+    it('issues an ingest token shown once, stores only its SHA-256, replaces the previous one and audits without it', async () => {
+      const api = await createApi(
+        prisma,
+        parseInput(apiCreateSchema, {
+          name: 'Events',
+          pathPrefix: '/cp-events',
+          upstreamUrl: 'http://e.internal',
+        }),
+        actor,
+      );
+      const first = await issueIngestToken(prisma, api.id, actor);
+      expect(first.token).toMatch(/^tgi_[0-9a-z]{32}$/);
+      expect(first.token.startsWith(first.prefix)).toBe(true);
+      const row = await prisma.api.findUniqueOrThrow({ where: { id: api.id } });
+      expect(row.ingestTokenHash).toBe(sha256Hex(first.token));
+      expect((await getApi(prisma, api.id)).hasIngestToken).toBe(true);
+      expect((await findApiByIngestToken(prisma, first.token))?.id).toBe(api.id);
+
+      const second = await issueIngestToken(prisma, api.id, actor);
+      expect(second.token).not.toBe(first.token);
+      expect(await findApiByIngestToken(prisma, first.token)).toBeNull();
+      expect((await findApiByIngestToken(prisma, second.token))?.id).toBe(api.id);
+      expect(await findApiByIngestToken(prisma, 'tg_live_not_an_ingest_token')).toBeNull();
+
+      const audit = await prisma.auditLog.findMany({ where: { entityId: api.id }, orderBy: { id: 'asc' } });
+      expect(audit.map((entry) => entry.action)).toEqual([
+        'api.create',
+        'api.issue_ingest_token',
+        'api.issue_ingest_token',
+      ]);
+      expect(JSON.stringify(audit)).not.toContain(first.token.slice(4));
+      expect(JSON.stringify(audit)).not.toContain(second.token.slice(4));
+      expect(await rejection(issueIngestToken(prisma, 'api_missing', actor))).toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('plan meters and counters policy', () => {
+    it('stores meters and the counters-unavailable policy in the plan and its versions', async () => {
+      const created = await plan({
+        name: 'Metered',
+        countersUnavailable: 'local_limit',
+        meters: [{ slug: 'sms', aggregation: 'sum', valueKey: 'sms' }],
+      });
+      expect(created).toMatchObject({
+        countersUnavailable: 'local_limit',
+        meters: [{ slug: 'sms', aggregation: 'sum', valueKey: 'sms', countedOnly: true, filters: {} }],
+      });
+      await consumer(created.id);
+      const bumped = await patchPlan(
+        prisma,
+        created.id,
+        parseInput(planPatchSchema, { meters: [], countersUnavailable: 'reject' }),
+        actor,
+      );
+      expect(bumped).toMatchObject({
+        version: 2,
+        versionCreated: true,
+        meters: [],
+        countersUnavailable: 'reject',
+      });
+      const detail = await getPlan(prisma, created.id);
+      expect(
+        detail.versions.map((version) => [version.version, version.definition.countersUnavailable]),
+      ).toEqual([
+        [2, 'reject'],
+        [1, 'local_limit'],
+      ]);
+      expect(detail.versions[1].definition.meters).toHaveLength(1);
     });
   });
 

@@ -127,6 +127,8 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
       allowedEndpoints: ['GET /a', 'GET /b'],
       countPolicy: { count4xx: true, count5xx: false },
       overageBufferPercent: null,
+      countersUnavailable: 'reject',
+      alertThresholds: [80, 95, 100],
     });
     expect(plans.get(snapshotPlanKey(planId, 1))).toMatchObject({
       quota: { limit: 1000, period: 'day' },
@@ -149,7 +151,45 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
       status: 'active',
       periodAnchor: '2026-01-15T10:00:00.000Z',
       timeZone: 'Europe/Berlin',
+      externalId: null,
     });
+  });
+
+  it("carries each API's key query parameter and JWT settings, the consumers' external ids and the plan's counters policy, never the ingest token", async () => {
+    const prisma = store.prisma;
+    const planId = await createPlan(prisma, 1, 100);
+    await prisma.plan.update({ where: { id: planId }, data: { countersUnavailable: 'local_limit' } });
+    const consumerId = await createConsumer(prisma, planId, 1);
+    await prisma.consumer.update({ where: { id: consumerId }, data: { externalId: 'auth0|snap' } });
+    const apiId = prefixedId('api');
+    await prisma.api.create({
+      data: {
+        id: apiId,
+        name: 'JWT',
+        pathPrefix: `/jwt-${apiId.slice(-6)}`,
+        upstreamUrl: 'http://upstream.internal',
+        keyInQuery: 'api_key',
+        // Stored without the defaults: the snapshot fills them.
+        jwt: { jwksUrl: 'https://auth.internal/jwks.json', issuer: 'https://auth.internal/', audience: 'a' },
+        ingestTokenHash: 'f'.repeat(64),
+      },
+    });
+    const snapshot = await buildGatewaySnapshot(prisma);
+    const api = snapshot.apis.find((entry) => entry.id === apiId);
+    expect(api).toMatchObject({
+      keyInQuery: 'api_key',
+      jwt: {
+        jwksUrl: 'https://auth.internal/jwks.json',
+        issuer: 'https://auth.internal/',
+        audience: 'a',
+        consumerClaim: 'sub',
+        algorithms: ['RS256', 'ES256'],
+        clockToleranceSeconds: 30,
+      },
+    });
+    expect(JSON.stringify(snapshot)).not.toContain('f'.repeat(64));
+    expect(snapshot.consumers.find((entry) => entry.id === consumerId)?.externalId).toBe('auth0|snap');
+    expect(snapshot.plans.find((plan) => plan.id === planId)?.countersUnavailable).toBe('local_limit');
   });
 
   it('applies a scheduled move once its date has passed, and suspends with the subscription', async () => {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type GatewaySnapshot, type SnapshotConsumer, type SnapshotPlan } from '@tollgate/gateway-snapshot';
-import { type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
+import { countersUnavailablePolicies, type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
+import { storedApiJwt } from './apis';
 
 type PlanRow = Awaited<ReturnType<PrismaClient['plan']['findMany']>>[number];
 
@@ -24,8 +25,12 @@ function storedDefinition(stored: unknown, fallback: PlanDefinition): PlanDefini
   const allowed = stored['allowedEndpoints'];
   const concurrency = stored['concurrency'];
   const overage = stored['overage'];
+  const countersUnavailable = stored['countersUnavailable'];
   return {
     ...fallback,
+    countersUnavailable: (countersUnavailablePolicies as readonly unknown[]).includes(countersUnavailable)
+      ? (countersUnavailable as PlanDefinition['countersUnavailable'])
+      : fallback.countersUnavailable,
     quota: {
       limit: isCount(quota['limit']) ? quota['limit'] : fallback.quota.limit,
       period:
@@ -84,6 +89,8 @@ function snapshotPlan(plan: PlanRow, version: number, definition: PlanDefinition
     allowedEndpoints: definition.allowedEndpoints.length > 0 ? [...definition.allowedEndpoints].sort() : null,
     countPolicy: { count4xx: definition.countPolicy.count4xx, count5xx: definition.countPolicy.count5xx },
     overageBufferPercent: definition.overage?.bufferPercent ?? null,
+    countersUnavailable: definition.countersUnavailable,
+    alertThresholds: [...definition.alertThresholds].sort((a, b) => a - b),
   };
 }
 
@@ -130,6 +137,7 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
       planVersion: moved ? (subscription.pendingPlanVersion as number) : subscription.planVersion,
       periodAnchor: subscription.periodAnchor.toISOString(),
       timeZone: consumer.timeZone,
+      externalId: consumer.externalId,
     });
   }
 
@@ -177,6 +185,8 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
         endpoint: `${route.method} ${route.pathTemplate}`,
         costWeight: route.costWeight,
       })),
+      keyInQuery: api.keyInQuery,
+      jwt: storedApiJwt(api.jwt),
     })),
     plans: snapshotPlans,
     consumers: snapshotConsumers,

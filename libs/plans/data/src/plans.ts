@@ -128,6 +128,7 @@ export async function createPlan(
         version: 1,
         ...planDefinitionColumns(definition),
         prices: definition.prices as unknown as Prisma.InputJsonValue,
+        meters: definition.meters as unknown as Prisma.InputJsonValue,
       },
     });
     await tx.planVersion.create({
@@ -223,6 +224,7 @@ export async function patchPlan(
         version,
         ...planDefinitionColumns(next),
         prices: next.prices as unknown as Prisma.InputJsonValue,
+        meters: next.meters as unknown as Prisma.InputJsonValue,
       },
     });
     if (patch.name !== undefined) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { apiJwtSchema, keyInQuerySchema } from './api-jwt.schema';
 import { httpMethods, httpUrlSchema, nameSchema } from './schema-primitives';
 
 export const pathPrefixSchema = z
@@ -16,6 +17,10 @@ export const apiCreateSchema = z.strictObject({
   upstreamUrl: httpUrlSchema,
   /** Remove the prefix before forwarding (default true). */
   stripPrefix: z.boolean().default(true),
+  /** A query parameter that may carry the API key; null (the default): keys only in headers. */
+  keyInQuery: keyInQuerySchema.nullable().default(null),
+  /** JWT bearer authentication; null (the default): off. API keys keep working either way. */
+  jwt: apiJwtSchema.nullable().default(null),
 });
 
 export const apiPatchSchema = z.strictObject({
@@ -23,6 +28,9 @@ export const apiPatchSchema = z.strictObject({
   pathPrefix: pathPrefixSchema.optional(),
   upstreamUrl: httpUrlSchema.optional(),
   stripPrefix: z.boolean().optional(),
+  keyInQuery: keyInQuerySchema.nullable().optional(),
+  /** Replaces the whole JWT configuration; null turns JWT authentication off. */
+  jwt: apiJwtSchema.nullable().optional(),
 });
 
 export const routeMethods = [...httpMethods, '*'] as const;

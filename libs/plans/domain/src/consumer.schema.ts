@@ -12,6 +12,11 @@ export const consumerStatuses = ['active', 'suspended'] as const;
 
 const billingEmailsSchema = z.array(emailSchema).max(20);
 
+/** The consumer's id in the provider's identity system (a JWT's consumer claim), e.g. `auth0|42`. */
+export const externalIdSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, 'Must be 1 to 200 printable ASCII characters without spaces');
+
 /** `POST /api/admin/consumers`: creates the consumer and its subscription to `planId`. */
 export const consumerCreateSchema = z.strictObject({
   name: nameSchema,
@@ -22,6 +27,8 @@ export const consumerCreateSchema = z.strictObject({
   billingEmails: billingEmailsSchema.default([]),
   /** Alerts are POSTed here, signed with a generated `whsec_…` secret. */
   webhookUrl: httpUrlSchema.nullable().default(null),
+  /** Unique; JWT bearer tokens whose consumer claim equals it identify this consumer. */
+  externalId: externalIdSchema.nullable().default(null),
 });
 
 /**
@@ -34,6 +41,7 @@ export const consumerPatchSchema = z
     email: emailSchema.optional(),
     billingEmails: billingEmailsSchema.optional(),
     webhookUrl: httpUrlSchema.nullable().optional(),
+    externalId: externalIdSchema.nullable().optional(),
     status: z.enum(consumerStatuses).optional(),
     suspendedReason: z.string().trim().min(1).max(500).optional(),
     planId: z.string().min(1).max(100).optional(),

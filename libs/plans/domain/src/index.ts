@@ -1,4 +1,5 @@
 export * from './admin-user.schema';
+export * from './api-jwt.schema';
 export * from './api-key.schema';
 export * from './api.schema';
 export * from './consumer-group.schema';

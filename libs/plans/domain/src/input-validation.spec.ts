@@ -1,5 +1,5 @@
 import { ValidationError } from '@tollgate/errors';
-import { apiCreateSchema, routeCreateSchema } from './api.schema';
+import { apiCreateSchema, apiPatchSchema, routeCreateSchema } from './api.schema';
 import { apiKeyCreateSchema } from './api-key.schema';
 import { adminUserCreateSchema, roleSatisfies } from './admin-user.schema';
 import { consumerCreateSchema, consumerPatchSchema } from './consumer.schema';
@@ -31,6 +31,62 @@ describe('input schemas', () => {
       timeZone: 'UTC',
       billingEmails: [],
       webhookUrl: null,
+      externalId: null,
+    });
+  });
+
+  it('takes a consumer externalId of printable characters, and null to clear it', () => {
+    const base = { name: 'A', email: 'a@b.test', planId: 'plan_1' };
+    expect(parseInput(consumerCreateSchema, { ...base, externalId: 'auth0|42' }).externalId).toBe('auth0|42');
+    expect(issuesOf(consumerCreateSchema, { ...base, externalId: 'has space' }).map((i) => i.field)).toEqual([
+      'externalId',
+    ]);
+    expect(parseInput(consumerPatchSchema, { externalId: null })).toEqual({ externalId: null });
+  });
+
+  it('validates the key query parameter name and the JWT configuration of an API, with defaults', () => {
+    const base = { name: 'x', pathPrefix: '/orders', upstreamUrl: 'http://orders:8080' };
+    expect(parseInput(apiCreateSchema, base)).toMatchObject({ keyInQuery: null, jwt: null });
+    const api = parseInput(apiCreateSchema, {
+      ...base,
+      keyInQuery: 'api_key',
+      jwt: { jwksUrl: 'https://auth.test/jwks.json', issuer: 'https://auth.test/', audience: 'orders' },
+    });
+    expect(api.jwt).toEqual({
+      jwksUrl: 'https://auth.test/jwks.json',
+      issuer: 'https://auth.test/',
+      audience: 'orders',
+      consumerClaim: 'sub',
+      algorithms: ['RS256', 'ES256'],
+      clockToleranceSeconds: 30,
+    });
+    expect(
+      issuesOf(apiCreateSchema, {
+        ...base,
+        keyInQuery: 'api key',
+        jwt: {
+          jwksUrl: 'file:///etc/keys',
+          issuer: '',
+          audience: 'orders',
+          algorithms: ['HS256'],
+          clockToleranceSeconds: 301,
+          extra: true,
+        },
+      }).map((i) => i.field),
+    ).toEqual([
+      'keyInQuery',
+      'jwt.jwksUrl',
+      'jwt.issuer',
+      'jwt.algorithms.0',
+      'jwt.clockToleranceSeconds',
+      'jwt.extra',
+    ]);
+    expect(issuesOf(apiPatchSchema, { keyInQuery: 'x'.repeat(65) }).map((i) => i.field)).toEqual([
+      'keyInQuery',
+    ]);
+    expect(parseInput(apiPatchSchema, { keyInQuery: null, jwt: null })).toEqual({
+      keyInQuery: null,
+      jwt: null,
     });
   });
 

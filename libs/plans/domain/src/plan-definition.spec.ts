@@ -6,6 +6,7 @@ import {
   definitionsDiffer,
   planDefinition,
   planDefinitionColumns,
+  storedPlanDefinition,
 } from './plan-definition';
 import { planCreateSchema, planPatchSchema } from './plan.schema';
 
@@ -84,5 +85,14 @@ describe('plan definitions', () => {
       overage: { bufferPercent: 5, unitPriceMinor: 1, currency: 'eur' },
     });
     expect(euro.currency).toBe('eur');
+  });
+
+  it('versions the counters-unavailable policy and the meters, and reads older versions with their defaults', () => {
+    expect(definitionsDiffer(starter, patched({ countersUnavailable: 'local_limit' }))).toBe(true);
+    const metered = patched({ meters: [{ slug: 'sms', aggregation: 'sum', valueKey: 'sms' }] });
+    expect(definitionsDiffer(starter, metered)).toBe(true);
+    expect(planDefinition(planDefinitionColumns(metered))).toEqual(metered);
+    const { countersUnavailable: _policy, meters: _meters, ...older } = starter;
+    expect(storedPlanDefinition(older)).toEqual({ ...starter, countersUnavailable: 'reject', meters: [] });
   });
 });

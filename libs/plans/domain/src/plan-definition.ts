@@ -1,7 +1,11 @@
 import { ValidationError } from '@tollgate/errors';
+import { type MeterDefinition } from '@tollgate/metering-domain';
 import { planCurrencyIssues, resolvePlanCurrency } from './plan-currency';
 import {
+  countersUnavailablePolicies,
+  type CountersUnavailablePolicy,
   type CountPolicy,
+  defaultCountersUnavailable,
   type Overage,
   type PlanCreate,
   type PlanPatch,
@@ -26,6 +30,10 @@ export interface PlanDefinition {
   currency: string;
   prices: PriceComponent[];
   trialDays: number;
+  /** What the gateway does while the quota counters are unreachable. */
+  countersUnavailable: CountersUnavailablePolicy;
+  /** Billable metrics (beyond the request count every plan has). */
+  meters: MeterDefinition[];
 }
 
 /** The plan's storage columns that carry the definition (structurally, a Plan row). */
@@ -45,6 +53,13 @@ export interface PlanDefinitionColumns {
   overageBufferPercent: number | null;
   overageUnitPriceMinor: number;
   trialDays: number;
+  countersUnavailable: CountersUnavailablePolicy;
+  /** JSON column; written only from validated meter definitions. */
+  meters: unknown;
+}
+
+function isCountersUnavailablePolicy(value: unknown): value is CountersUnavailablePolicy {
+  return (countersUnavailablePolicies as readonly unknown[]).includes(value);
 }
 
 function canonical(definition: PlanDefinition): PlanDefinition {
@@ -74,12 +89,15 @@ export function planDefinition(plan: PlanDefinitionColumns): PlanDefinition {
     currency: plan.currency,
     prices: Array.isArray(plan.prices) ? (plan.prices as PriceComponent[]) : [],
     trialDays: plan.trialDays,
+    countersUnavailable: plan.countersUnavailable,
+    meters: Array.isArray(plan.meters) ? (plan.meters as MeterDefinition[]) : [],
   });
 }
 
 /** The columns to write for a definition (the inverse of planDefinition). */
 export function planDefinitionColumns(definition: PlanDefinition): PlanDefinitionColumns & {
   prices: PriceComponent[];
+  meters: MeterDefinition[];
 } {
   const normalized = canonical(definition);
   return {
@@ -97,6 +115,8 @@ export function planDefinitionColumns(definition: PlanDefinition): PlanDefinitio
     overageBufferPercent: normalized.overage?.bufferPercent ?? null,
     overageUnitPriceMinor: normalized.overage?.unitPriceMinor ?? 0,
     trialDays: normalized.trialDays,
+    countersUnavailable: normalized.countersUnavailable,
+    meters: normalized.meters,
   };
 }
 
@@ -113,6 +133,8 @@ export function definitionFromCreate(plan: PlanCreate): PlanDefinition {
     currency: resolvePlanCurrency(plan),
     prices: plan.prices,
     trialDays: plan.trialDays,
+    countersUnavailable: plan.countersUnavailable,
+    meters: plan.meters,
   });
 }
 
@@ -139,6 +161,8 @@ export function applyPlanPatch(current: PlanDefinition, patch: PlanPatch): PlanD
     currency,
     prices,
     trialDays: patch.trialDays ?? current.trialDays,
+    countersUnavailable: patch.countersUnavailable ?? current.countersUnavailable,
+    meters: patch.meters ?? current.meters,
   });
   const issues = planCurrencyIssues(next);
   if (issues.length > 0) {
@@ -170,7 +194,17 @@ export function definitionsDiffer(a: PlanDefinition, b: PlanDefinition): boolean
   return stableJson(canonical(a)) !== stableJson(canonical(b));
 }
 
-/** Parses a stored PlanVersion definition (written by this module) back into its type. */
+/**
+ * Parses a stored PlanVersion definition (written by this module) back into its type. Fields added
+ * after a version was written take their defaults: such a version behaved that way.
+ */
 export function storedPlanDefinition(value: unknown): PlanDefinition {
-  return canonical(value as PlanDefinition);
+  const stored = value as Partial<PlanDefinition>;
+  return canonical({
+    ...(stored as PlanDefinition),
+    countersUnavailable: isCountersUnavailablePolicy(stored.countersUnavailable)
+      ? stored.countersUnavailable
+      : defaultCountersUnavailable,
+    meters: Array.isArray(stored.meters) ? stored.meters : [],
+  });
 }

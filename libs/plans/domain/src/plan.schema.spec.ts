@@ -54,7 +54,44 @@ describe('planCreateSchema', () => {
       prices: [],
       trialDays: 0,
       allowedEndpoints: [],
+      countersUnavailable: 'reject',
+      meters: [],
     });
+  });
+
+  it('takes the counters-unavailable policy and meter definitions, naming each invalid field', () => {
+    const plan = parseInput(planCreateSchema, {
+      name: 'Metered',
+      quota: { limit: 10, period: 'month' },
+      countersUnavailable: 'local_limit',
+      meters: [{ slug: 'sms', aggregation: 'sum', valueKey: 'sms' }],
+    });
+    expect(plan.countersUnavailable).toBe('local_limit');
+    expect(plan.meters).toEqual([
+      { slug: 'sms', aggregation: 'sum', valueKey: 'sms', countedOnly: true, filters: {} },
+    ]);
+    expect(
+      fieldsOf({
+        name: 'Bad',
+        quota: { limit: 10, period: 'month' },
+        countersUnavailable: 'fail_open',
+        meters: [
+          { slug: 'sms', aggregation: 'sum' },
+          { slug: 'Bad Slug', aggregation: 'count' },
+        ],
+      }),
+    ).toEqual(['countersUnavailable', 'meters.0.valueKey', 'meters.1.slug']);
+    expect(
+      fieldsOf(
+        {
+          meters: [
+            { slug: 'calls', aggregation: 'count' },
+            { slug: 'calls', aggregation: 'count' },
+          ],
+        },
+        planPatchSchema,
+      ),
+    ).toEqual(['meters.1.slug']);
   });
 
   it('defaults the burst to the rate and a partial count policy field by field', () => {

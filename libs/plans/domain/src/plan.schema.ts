@@ -1,3 +1,4 @@
+import { meterDefinitionsSchema } from '@tollgate/metering-domain';
 import { z } from 'zod';
 import { priceComponentSchema } from './price-components';
 import {
@@ -11,6 +12,12 @@ import { planCurrencyIssues, resolvePlanCurrency } from './plan-currency';
 
 export const planTiers = ['free', 'pay_per_call', 'subscription', 'enterprise'] as const;
 export const quotaPeriods = ['month', 'day'] as const;
+/**
+ * What the gateway does while the quota counters (Redis) are unreachable: `reject` answers 503;
+ * `local_limit` admits through a node-local limiter at the plan's limits divided by the node count.
+ */
+export const countersUnavailablePolicies = ['reject', 'local_limit'] as const;
+export const defaultCountersUnavailable = 'reject';
 export const defaultAlertThresholds = [80, 95, 100];
 export const defaultCountPolicy = { count4xx: true, count5xx: false };
 
@@ -84,6 +91,9 @@ export const planCreateSchema = z
     trialDays: trialDaysSchema.default(0),
     /** Metered endpoint names the plan may call; empty means every endpoint. */
     allowedEndpoints: allowedEndpointsSchema.default([]),
+    countersUnavailable: z.enum(countersUnavailablePolicies).default(defaultCountersUnavailable),
+    /** Billable metrics beyond the request count (usage units, business events). */
+    meters: meterDefinitionsSchema.default([]),
   })
   .superRefine((plan, context) => {
     const currency = resolvePlanCurrency(plan);
@@ -121,6 +131,9 @@ export const planPatchSchema = z.strictObject({
   prices: pricesSchema.optional(),
   trialDays: trialDaysSchema.optional(),
   allowedEndpoints: allowedEndpointsSchema.optional(),
+  countersUnavailable: z.enum(countersUnavailablePolicies).optional(),
+  /** Replaces the plan's meters. */
+  meters: meterDefinitionsSchema.optional(),
 });
 
 /** `POST /api/admin/plans/{id}/migrate-subscribers`. */
@@ -146,3 +159,4 @@ export type Overage = z.output<typeof overageSchema>;
 export type CountPolicy = z.output<typeof countPolicySchema>;
 export type PlanTier = (typeof planTiers)[number];
 export type QuotaPeriod = (typeof quotaPeriods)[number];
+export type CountersUnavailablePolicy = (typeof countersUnavailablePolicies)[number];

@@ -1,22 +1,77 @@
-import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { type UsageSummary } from '@tollgate/metering-domain';
-import { consumerUsageSummary } from '@tollgate/plans-data';
-import { AdminGuard } from './admin.guard';
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import {
+  type UsageBreakdown,
+  usageBreakdownQuerySchema,
+  type UsageSummary,
+  type UsageTimeseries,
+  usageTimeseriesQuerySchema,
+} from '@tollgate/metering-domain';
+import { consumerUsageBreakdown, consumerUsageSummary, consumerUsageTimeseries } from '@tollgate/plans-data';
+import { AdminController } from './admin/admin-endpoint.decorator';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from './plans-http.tokens';
-import { UsageSummaryDto } from './usage-summary.dto';
+import {
+  UsageBreakdownDto,
+  UsageBreakdownQueryDocs,
+  UsageSummaryDto,
+  UsageTimeseriesDto,
+  UsageTimeseriesQueryDocs,
+} from './usage-summary.dto';
+import { validateBody } from './zod-validation';
 
-@ApiTags('usage')
-@ApiBearerAuth()
+@AdminController('usage')
 @Controller('api/admin/consumers')
-@UseGuards(AdminGuard)
 export class ConsumerUsageController {
   constructor(@Inject(PLANS_DEPENDENCIES) private readonly deps: PlansHttpDependencies) {}
 
   @Get(':id/usage')
-  @ApiOperation({ summary: "A consumer's usage in its current billing period" })
+  @ApiOperation({
+    summary: "A consumer's usage in its current billing period",
+    description:
+      "requests: the plan's requests meter (counted requests); units: every other meter of the plan, plus the sum of each reported usage key no meter names. Read from the usage rollups.",
+  })
   @ApiOkResponse({ type: UsageSummaryDto })
   async usage(@Param('id') consumerId: string): Promise<UsageSummary> {
     return consumerUsageSummary(this.deps.prisma, this.deps.usage, consumerId);
+  }
+
+  @Get(':id/usage/timeseries')
+  @ApiOperation({
+    summary: "A consumer's usage per minute, hour or day",
+    description:
+      'UTC buckets, zero-filled, the first and last clipped to from–to (default: the current billing period). At most 1,500 points.',
+  })
+  @UsageTimeseriesQueryDocs()
+  @ApiOkResponse({ type: UsageTimeseriesDto })
+  async timeseries(
+    @Param('id') consumerId: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<UsageTimeseries> {
+    return consumerUsageTimeseries(
+      this.deps.prisma,
+      this.deps.usage,
+      consumerId,
+      validateBody(usageTimeseriesQuerySchema, query),
+    );
+  }
+
+  @Get(':id/usage/breakdown')
+  @ApiOperation({
+    summary: "A consumer's usage per endpoint or per status code",
+    description:
+      'One row per endpoint or status code with usage in from–to (default: the current billing period).',
+  })
+  @UsageBreakdownQueryDocs()
+  @ApiOkResponse({ type: UsageBreakdownDto })
+  async breakdown(
+    @Param('id') consumerId: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<UsageBreakdown> {
+    return consumerUsageBreakdown(
+      this.deps.prisma,
+      this.deps.usage,
+      consumerId,
+      validateBody(usageBreakdownQuerySchema, query),
+    );
   }
 }

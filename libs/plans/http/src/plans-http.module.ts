@@ -4,6 +4,7 @@ import { AdminModule } from './admin/admin.module';
 import { AdminGuard, GatewayGuard } from './admin.guard';
 import { ConsumerUsageController } from './consumer-usage.controller';
 import { GatewaySnapshotController } from './gateway-snapshot.controller';
+import { IngestModule } from './ingest/ingest.module';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from './plans-http.tokens';
 import { PortalModule } from './portal/portal.module';
 
@@ -16,6 +17,7 @@ export class PlansHttpModule {
         OpsModule.forRoot({ registry: deps.registry, checks: deps.readiness }),
         AdminModule.forRoot(deps),
         PortalModule.forRoot(deps),
+        IngestModule.forRoot(deps),
       ],
       controllers: [GatewaySnapshotController, ConsumerUsageController],
       providers: [{ provide: PLANS_DEPENDENCIES, useValue: deps }, AdminGuard, GatewayGuard],

@@ -1,6 +1,10 @@
-import { type UsageQueries } from '@tollgate/metering-pipeline';
+import {
+  type AnalyticsQueries,
+  type UsageQueries,
+  type UsageReconciliation,
+} from '@tollgate/metering-pipeline';
 import { type ReadinessCheck } from '@tollgate/observability';
-import { type AdminTokens } from '@tollgate/plans-data';
+import { type AdminTokens, type EventIngestion } from '@tollgate/plans-data';
 import { type Counters, type Mailer } from '@tollgate/ports';
 import { type PrismaClient } from '@tollgate/relational';
 import { type Registry } from 'prom-client';
@@ -10,6 +14,10 @@ import { type SnapshotCache } from './snapshot-cache';
 export interface PlansHttpDependencies {
   prisma: PrismaClient;
   usage: UsageQueries;
+  /** Admin analytics over every consumer (the usage rollups). */
+  analytics: AnalyticsQueries;
+  /** The usage reconciliation (shared with the job that runs it, so its metrics register once). */
+  reconciliation: UsageReconciliation;
   adminTokens: AdminTokens;
   snapshots: SnapshotCache;
   registry: Registry;
@@ -24,6 +32,8 @@ export interface PlansHttpDependencies {
   publicUrl: string;
   /** Secret that signs verification and reset links; stable across restarts. */
   signingSecret: string;
+  /** The ingest API (`POST /api/events`): business events onto the ingest topic. */
+  ingest: EventIngestion;
 }
 
 export const PLANS_DEPENDENCIES = Symbol('PLANS_DEPENDENCIES');

@@ -1,2 +1,3 @@
 export * from './access-log-event';
 export * from './usage-header';
+export * from './quota-event';

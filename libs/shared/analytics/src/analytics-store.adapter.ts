@@ -49,6 +49,9 @@ function statementSettings(deduplicationToken = ''): ClickHouseSettings {
   return {
     output_format_json_quote_64bit_integers: 1,
     insert_deduplication_token: deduplicationToken,
+    // A retried insert must reach the rollup views once: checked against each rollup's own
+    // deduplication window instead of being skipped (or, on newer servers, pushed again).
+    deduplicate_blocks_in_dependent_materialized_views: 1,
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,12 @@ const adapters: AdapterUnderTest[] = [
 ];
 
 const topic = 'tollgate.access-log.v1';
+
+/** The versions of the migration files shipped with the lib, in order. */
+const shippedVersions = readdirSync(defaultAnalyticsMigrationsDirectory)
+  .filter((file) => file.endsWith('.sql'))
+  .sort()
+  .map((file) => file.slice(0, -'.sql'.length));
 
 interface UsageEventInput {
   id: string;
@@ -181,17 +188,26 @@ describe.each(adapters)('AnalyticsStore contract: $title', ({ adapter, options }
   describe('migrations', () => {
     it('apply on an empty database, in order, and create the tables', async () => {
       const store = await open();
-      await expect(migrateAnalytics(store)).resolves.toEqual({
-        applied: ['0001_usage_events', '0002_usage_offsets'],
-      });
+      await expect(migrateAnalytics(store)).resolves.toEqual({ applied: shippedVersions });
       const tables = await store.query<{ name: string }>(
         'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
       );
       expect(tables.map((table) => table.name)).toEqual([
         'schema_migrations',
+        'usage_corrections',
         'usage_events',
+        'usage_latency_hour',
+        'usage_latency_hour_mv',
         'usage_offsets',
         'usage_offsets_mv',
+        'usage_reconciliation',
+        'usage_reconciliation_runs',
+        ...['requests', 'units'].flatMap((kind) =>
+          ['day', 'hour', 'minute'].flatMap((grain) => [
+            `usage_${kind}_${grain}`,
+            `usage_${kind}_${grain}_mv`,
+          ]),
+        ),
       ]);
     });
 
@@ -201,7 +217,7 @@ describe.each(adapters)('AnalyticsStore contract: $title', ({ adapter, options }
         'SELECT version, checksum, applied_at > now64(3) - INTERVAL 1 HOUR AS recent FROM schema_migrations ORDER BY version',
       );
       const expected = await Promise.all(
-        ['0001_usage_events', '0002_usage_offsets'].map(async (version) => ({
+        shippedVersions.map(async (version) => ({
           version,
           checksum: analyticsMigrationChecksum(
             await readFile(join(defaultAnalyticsMigrationsDirectory, `${version}.sql`), 'utf8'),
@@ -216,7 +232,7 @@ describe.each(adapters)('AnalyticsStore contract: $title', ({ adapter, options }
     it('are idempotent: a second run applies nothing and records nothing new', async () => {
       const store = await migrated();
       await expect(migrateAnalytics(store)).resolves.toEqual({ applied: [] });
-      expect(await countRows(store, 'schema_migrations')).toBe('2');
+      expect(await countRows(store, 'schema_migrations')).toBe(String(shippedVersions.length));
     });
 
     it('refuse an applied file whose content changed, and apply a new file after the applied ones', async () => {
@@ -226,10 +242,10 @@ describe.each(adapters)('AnalyticsStore contract: $title', ({ adapter, options }
       await migrateAnalytics(store, { directory });
 
       await writeFile(
-        join(directory, '0003_extra.sql'),
+        join(directory, '9999_extra.sql'),
         'CREATE TABLE IF NOT EXISTS extra (n UInt8) ENGINE = MergeTree ORDER BY n;\n',
       );
-      await expect(migrateAnalytics(store, { directory })).resolves.toEqual({ applied: ['0003_extra'] });
+      await expect(migrateAnalytics(store, { directory })).resolves.toEqual({ applied: ['9999_extra'] });
 
       await appendFile(join(directory, '0001_usage_events.sql'), '\n-- edited after it was applied\n');
       const attempt = migrateAnalytics(store, { directory });

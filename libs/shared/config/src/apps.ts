@@ -9,11 +9,13 @@ import {
   eventLogArea,
   gatewayHttpArea,
   gatewayLinkArea,
+  ingestArea,
   jobsArea,
   logArea,
   mailArea,
   meteringArea,
   opsHttpArea,
+  reconciliationArea,
   relationalArea,
 } from './areas';
 
@@ -37,6 +39,11 @@ export const plansConfigSchema = z.object({
   ...adminArea.shape,
   ...gatewayLinkArea.pick({ GATEWAY_TOKEN: true, SNAPSHOT_POLL_MS: true }).shape,
   ...countersArea.shape,
+  // The ingest API produces business events to the ingest topic.
+  ...eventLogArea.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, ACCESS_LOG_PARTITIONS: true }).shape,
+  ...meteringArea.pick({ INGEST_TOPIC: true }).shape,
+  ...ingestArea.shape,
+  ...reconciliationArea.pick({ RECONCILIATION_SETTLE_MS: true }).shape,
   ...mailArea.shape,
   ...demoArea.shape,
   ...gatewayHttpArea.pick({ GATEWAY_PORT: true }).shape,
@@ -58,6 +65,9 @@ export const billingWorkerConfigSchema = z.object({
   ...relationalArea.shape,
   ...analyticsArea.shape,
   ...jobsArea.shape,
+  // The gateway's quota counters, read by the usage reconciliation.
+  ...countersArea.pick({ REDIS_KEY_PREFIX: true }).shape,
+  ...reconciliationArea.shape,
   ...mailArea.shape,
   ...dataDirArea.shape,
 });
@@ -75,6 +85,8 @@ export const platformConfigSchema = z.object({
   ...mailArea.shape,
   ...adminArea.shape,
   ...meteringArea.shape,
+  ...ingestArea.shape,
+  ...reconciliationArea.shape,
   ...demoArea.shape,
   ...gatewayLinkArea.pick({ SNAPSHOT_POLL_MS: true, GATEWAY_TOKEN: true }).shape,
   ...dataDirArea.shape,

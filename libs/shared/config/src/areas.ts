@@ -44,6 +44,18 @@ export const gatewayHttpArea = z.object({
   GATEWAY_UPSTREAM_TIMEOUT_MS: variable
     .positiveInt({ description: 'Upstream response timeout; on expiry the gateway answers 504' })
     .default(30_000),
+  GATEWAY_CONCURRENCY_LEASE_MS: variable
+    .positiveInt({
+      description:
+        'Lifetime of a concurrency lease; a node that dies without releasing its leases gives them back when they lapse (default: the longer of 60 s and 4 × GATEWAY_UPSTREAM_TIMEOUT_MS)',
+    })
+    .optional(),
+  GATEWAY_MIN_NODES: variable
+    .positiveInt({
+      description:
+        'Lower bound of the gateway node count used when Redis is down and a plan fails open (local limits = limits ÷ nodes); the live count comes from a heartbeat in Redis',
+    })
+    .default(1),
   ACCESS_LOG_BUFFER_EVENTS: variable
     .positiveInt({
       description:
@@ -91,6 +103,12 @@ export const eventLogArea = z.object({
   ACCESS_LOG_PARTITIONS: variable
     .positiveInt({ description: 'Partition count used when the access-log topic is created' })
     .default(6),
+  QUOTA_EVENTS_TOPIC: variable
+    .string({
+      description:
+        'Topic of the quota events (alert thresholds crossed, quota exhausted) the gateway emits for the billing worker',
+    })
+    .default('tollgate.quota-events.v1'),
 });
 
 export const countersArea = z.object({
@@ -152,6 +170,52 @@ export const meteringArea = z.object({
   METERING_GROUP_ID: variable
     .string({ description: 'Kafka consumer group of the metering app' })
     .default('tollgate-metering'),
+  METERING_SESSION_TIMEOUT_MS: variable
+    .positiveInt({
+      description:
+        'Kafka group session timeout of metering: how long a crashed instance holds its partitions (at least the broker minimum, 6000 by default)',
+    })
+    .default(30_000),
+  INGEST_TOPIC: variable
+    .string({
+      description: 'Topic of business events from the ingest API; metering reads it beside the access log',
+    })
+    .default('tollgate.ingest.v1'),
+  LATE_EVENT_GRACE_MS: variable
+    .positiveInt({
+      description:
+        'An event stored more than this long after its own timestamp is late and also gets a row in usage_corrections (ms)',
+    })
+    .default(3_600_000),
+});
+
+export const ingestArea = z.object({
+  INGEST_DEDUP_RETENTION_MS: variable
+    .positiveInt({
+      description:
+        'How long the ingest API remembers an event (API, source, id) to answer a resend as a duplicate (ms); keep it at least INGEST_MAX_AGE_MS',
+    })
+    .default(3_024_000_000),
+  INGEST_MAX_AGE_MS: variable
+    .positiveInt({
+      description: 'Business events whose time is older than this are rejected by the ingest API (ms)',
+    })
+    .default(3_024_000_000),
+});
+
+export const reconciliationArea = z.object({
+  RECONCILIATION_INTERVAL_MS: variable
+    .positiveInt({
+      description:
+        "How often the usage reconciliation compares each consumer's gateway quota counter with its metered usage",
+    })
+    .default(900_000),
+  RECONCILIATION_SETTLE_MS: variable
+    .positiveInt({
+      description:
+        'How long the usage reconciliation waits after reading the gateway counters before reading metered usage, and again before rechecking a consumer that disagreed (events lag the counter)',
+    })
+    .default(5_000),
 });
 
 export const demoArea = z.object({

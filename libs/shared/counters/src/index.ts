@@ -2,3 +2,4 @@ export * from './counters.factory';
 export * from './memory-counters.adapter';
 export * from './redis-counters.adapter';
 export * from './gcra';
+export * from './failover-counters';

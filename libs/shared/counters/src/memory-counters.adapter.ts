@@ -167,6 +167,20 @@ export function createMemoryCounters(options: MemoryCountersOptions = {}): Count
       return add(key, amount, expiresAtMs);
     },
 
+    async heartbeat(key, memberId, ttlMs): Promise<number> {
+      assertCounterArguments({ ttlMs });
+      if (closed) throw new DependencyUnavailableError('counters', new Error('counters are closed'));
+      let members = leases.get(key);
+      if (members === undefined) {
+        members = new Map();
+        leases.set(key, members);
+      }
+      const now = Date.now();
+      members.set(memberId, now + ttlMs);
+      for (const [id, expiresAt] of members) if (expiresAt <= now) members.delete(id);
+      return members.size;
+    },
+
     async get(key): Promise<number> {
       return live(key)?.value ?? 0;
     },

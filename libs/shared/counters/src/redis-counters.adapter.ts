@@ -361,6 +361,26 @@ export function createRedisCounters(options: RedisCountersOptions): Counters {
       return run(() => client.tollgateIncrement(keyOf(key), amount, expiresAtMs));
     },
 
+    async heartbeat(key, memberId, ttlMs): Promise<number> {
+      assertCounterArguments({ ttlMs });
+      const [, , , members] = await run(() =>
+        client
+          .multi()
+          .zadd(keyOf(key), Date.now() + ttlMs, memberId)
+          .zremrangebyscore(keyOf(key), '-inf', Date.now())
+          .pexpire(keyOf(key), ttlMs)
+          .zcard(keyOf(key))
+          .exec()
+          .then((replies) =>
+            (replies ?? []).map(([error, value]) => {
+              if (error) throw error;
+              return value;
+            }),
+          ),
+      );
+      return Number(members);
+    },
+
     async get(key): Promise<number> {
       const value = await run(() => client.get(keyOf(key)));
       return value === null ? 0 : Number(value);

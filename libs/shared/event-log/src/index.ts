@@ -1,4 +1,4 @@
-export { createEventLog, type EventLogConfig } from './event-log.factory';
+export { createEventLog, type EventLogConfig, type EventLogTuning } from './event-log.factory';
 export {
   createInProcessEventLog,
   type InProcessEventLogOptions,

@@ -12,6 +12,22 @@ export interface SnapshotRoute {
   costWeight: number;
 }
 
+/** JWT bearer authentication of an API (validated by the plans service, defaults filled). */
+export interface SnapshotApiJwt {
+  /** Where the signing keys are published (a JSON Web Key Set). */
+  jwksUrl: string;
+  /** The `iss` claim tokens must carry. */
+  issuer: string;
+  /** The `aud` claim must be, or contain, this value. */
+  audience: string;
+  /** The claim whose value is the consumer's externalId, e.g. `sub`. */
+  consumerClaim: string;
+  /** Accepted signature algorithms: RS256, ES256, PS256, EdDSA. */
+  algorithms: string[];
+  /** Leeway for exp, nbf and iat. */
+  clockToleranceSeconds: number;
+}
+
 export interface SnapshotApi {
   id: string;
   name: string;
@@ -21,6 +37,10 @@ export interface SnapshotApi {
   /** Strip the prefix before forwarding upstream. */
   stripPrefix: boolean;
   routes: SnapshotRoute[];
+  /** A query parameter that may carry the API key. null or absent: headers only. */
+  keyInQuery?: string | null;
+  /** JWT bearer authentication. null or absent (a plans service older than this field): off. */
+  jwt?: SnapshotApiJwt | null;
 }
 
 /**
@@ -42,6 +62,13 @@ export interface SnapshotPlan {
    * then a hard block. null or absent (a plans service older than this field): hard block at the quota.
    */
   overageBufferPercent?: number | null;
+  /**
+   * While the quota counters are unreachable: `reject` (503) or `local_limit` (admit through a
+   * node-local limiter at the limits divided by the node count). Absent (older plans service): reject.
+   */
+  countersUnavailable?: 'reject' | 'local_limit';
+  /** Percentages of the quota at which a `quota.threshold_crossed` event is emitted. Absent: none. */
+  alertThresholds?: number[];
 }
 
 export interface SnapshotConsumer {
@@ -54,6 +81,8 @@ export interface SnapshotConsumer {
   /** Billing-period anchor (ISO 8601 instant) and the consumer's IANA time zone. */
   periodAnchor: string;
   timeZone: string;
+  /** The consumer's id in the provider's identity system, matched against a JWT's consumer claim. */
+  externalId?: string | null;
 }
 
 export interface SnapshotKey {

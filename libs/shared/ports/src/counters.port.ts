@@ -22,6 +22,11 @@ export interface AdmitRequest {
    * are held; it expires after `leaseMs` unless released first (a dead node's leases lapse).
    */
   concurrency: { key: string; leaseId: string; limit: number; leaseMs: number } | null;
+  /**
+   * When the store is unreachable: `reject` (the default) fails the call; `local_limit` lets a
+   * failover wrapper decide on this node alone at the limits divided by the number of nodes.
+   */
+  whenUnavailable?: 'reject' | 'local_limit';
 }
 
 export interface AdmitDecision {
@@ -36,6 +41,8 @@ export interface AdmitDecision {
   rateRemaining: number;
   /** Rate: ms until the bucket is full again. */
   rateResetMs: number;
+  /** Decided by this node alone because the shared store was unreachable (`whenUnavailable: local_limit`). */
+  local?: boolean;
 }
 
 export interface Counters {
@@ -54,6 +61,11 @@ export interface Counters {
   incrementWithin(key: string, amount: number, limit: number, expiresAtMs: number): Promise<CounterUpdate>;
   /** Unconditional add (negative to refund); sets the expiry when the key is new. */
   increment(key: string, amount: number, expiresAtMs: number): Promise<number>;
+  /**
+   * Marks `memberId` alive in the group `key` for `ttlMs` and returns how many members are alive
+   * (e.g. gateway nodes, for per-node shares of a limit).
+   */
+  heartbeat(key: string, memberId: string, ttlMs: number): Promise<number>;
   /** Current value; 0 for a missing or expired key. */
   get(key: string): Promise<number>;
   ping(): Promise<void>;

@@ -24,6 +24,23 @@ export interface RecordBatch {
   partition: number;
   /** In offset order; never empty. */
   records: LogRecord[];
+  /**
+   * Records of the partition that were already in the log after this batch when it was fetched
+   * (Kafka: high watermark minus the offset after the batch). 0: the batch reached the end of the
+   * partition, so more records may take a while. Undefined when the adapter cannot tell.
+   */
+  remaining?: number;
+  /**
+   * Aborted when the partition is about to leave this consumer (a rebalance, `stop()`): start no
+   * new side effect for it and return. The partition is not handed over while the call is pending.
+   */
+  signal: AbortSignal;
+}
+
+/** Partitions per topic that a consumer owns after an assignment. */
+export interface TopicPartitions {
+  topic: string;
+  partitions: number[];
 }
 
 /**
@@ -33,16 +50,37 @@ export interface RecordBatch {
  */
 export type StartPositions = (topic: string, partitions: number[]) => Promise<Map<number, string>>;
 
+/**
+ * - `after-batch`: when `eachBatch` resolves, the adapter commits the offset after the batch; when it
+ *   throws, nothing is committed and the very same batch (same first and last offset) comes again.
+ * - `manual`: a resolved `eachBatch` only means "handed over": the adapter delivers the following
+ *   records but commits only what the application passes to `commit()`. When `eachBatch` throws,
+ *   the partition restarts from its last `commit()` in this assignment (else from where the
+ *   assignment started), and the application must forget what it kept of the partition since.
+ */
+export type CommitMode = 'after-batch' | 'manual';
+
 export interface ConsumeOptions {
-  topic: string;
+  /** The topic to read; or `topics` for several. */
+  topic?: string;
+  topics?: string[];
   /**
-   * Handles one batch of one partition. When it resolves, the adapter commits the offset after
-   * the batch's last record. When it throws, nothing is committed and the batch is redelivered.
+   * Handles one batch of one partition. What happens when it resolves or throws depends on
+   * `commit` (default `after-batch`).
    */
   eachBatch: (batch: RecordBatch) => Promise<void>;
+  commit?: CommitMode;
+  /**
+   * Called on every assignment (first join, each rebalance), before any record of it is delivered,
+   * with what this consumer now owns. Every owned partition restarts from its start position, so
+   * a `manual` application drops here whatever it kept and did not commit.
+   */
+  onAssignment?: (assignment: TopicPartitions[]) => void;
   startPositions?: StartPositions;
   /** Upper bound of records handed to one eachBatch call. */
   maxBatchRecords?: number;
+  /** How many partitions may be in `eachBatch` at the same time. Default 1. */
+  concurrency?: number;
 }
 
 export interface EventLogProducer {
@@ -57,6 +95,12 @@ export interface EventLogConsumer {
   /** Back-pressure: stop fetching these partitions until resumed. */
   pause(topic: string, partitions: number[]): void;
   resume(topic: string, partitions: number[]): void;
+  /**
+   * Records that everything before `nextOffset` of the partition is done: commits it to the group
+   * and makes it the restart point after a failed `manual` batch. Ignored for a partition this
+   * consumer does not own. Rejects when the commit does not reach the log (Kafka: a rebalance).
+   */
+  commit(topic: string, partition: number, nextOffset: string): Promise<void>;
   /** Stops fetching, waits for the batch in flight, leaves the group. */
   stop(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { createMemoryCounters } from '@tollgate/counters';
+import { DependencyUnavailableError } from '@tollgate/errors';
 import { type AdmitDecision, type AdmitRequest, type Counters, type CounterUpdate } from '@tollgate/ports';
 
 /**
@@ -44,6 +45,11 @@ export class InMemoryCounters implements Counters {
     return this.inner.increment(key, amount, expiresAtMs);
   }
 
+  async heartbeat(key: string, memberId: string, ttlMs: number): Promise<number> {
+    this.check();
+    return this.inner.heartbeat(key, memberId, ttlMs);
+  }
+
   async get(key: string): Promise<number> {
     this.check();
     return this.inner.get(key);
@@ -58,6 +64,11 @@ export class InMemoryCounters implements Counters {
   }
 
   private check(): void {
-    if (this.failing) throw new Error('counters unavailable (test double set to fail)');
+    if (this.failing) {
+      throw new DependencyUnavailableError(
+        'redis',
+        new Error('counters unavailable (test double set to fail)'),
+      );
+    }
   }
 }

@@ -3,6 +3,7 @@ import { AdminGuard } from '../admin.guard';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
 import { AdminSessionController } from './admin-session.controller';
 import { AdminUsersController } from './admin-users.controller';
+import { AnalyticsController, ReconciliationController } from './analytics.controller';
 import { ApiKeysController } from './api-keys.controller';
 import { ApisController } from './apis.controller';
 import { AuditLogController } from './audit-log.controller';
@@ -25,6 +26,8 @@ export class AdminModule {
         AdminUsersController,
         AuditLogController,
         AdminSessionController,
+        AnalyticsController,
+        ReconciliationController,
       ],
       providers: [{ provide: PLANS_DEPENDENCIES, useValue: deps }, AdminGuard],
     };

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Inject, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import {
   type Actor,
@@ -9,6 +9,8 @@ import {
   deleteRoute,
   getApi,
   getRoute,
+  issueIngestToken,
+  type IssuedIngestToken,
   listApis,
   listRoutes,
   patchApi,
@@ -29,7 +31,7 @@ import { AdminActor } from '../admin.guard';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
 import { ZodApiBody, ZodValidationPipe } from '../zod-validation';
 import { AdminController } from './admin-endpoint.decorator';
-import { ApiDto, RouteDto } from './api.dto';
+import { ApiDto, IssuedIngestTokenDto, RouteDto } from './api.dto';
 
 /** Upstream APIs and their metered routes; every write is pushed to the gateways. */
 @AdminController('apis')
@@ -88,6 +90,19 @@ export class ApisController {
     const api = await deleteApi(this.deps.prisma, id, actor);
     await this.deps.snapshots.refresh();
     return api;
+  }
+
+  @Post(':id/ingest-token')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Issue an ingest token for business events',
+    description:
+      'Generates a new token (`tgi_…`) that authenticates business-event ingestion for this API and replaces the previous one at once. The response is the only time the token is shown; only its SHA-256 is stored.',
+  })
+  @ApiCreatedResponse({ type: IssuedIngestTokenDto })
+  issueIngestToken(@Param('id') id: string, @AdminActor() actor: Actor): Promise<IssuedIngestToken> {
+    // Not part of the gateway snapshot: nothing to push.
+    return issueIngestToken(this.deps.prisma, id, actor);
   }
 
   @Post(':id/routes')

@@ -44,6 +44,13 @@ export class ConsumerDto implements ConsumerView {
   @ApiProperty({ example: 'Europe/Paris' }) timeZone!: string;
   @ApiProperty({ type: [String] }) billingEmails!: string[];
   @ApiProperty({ type: String, nullable: true }) webhookUrl!: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'auth0|42',
+    description: "The consumer's id in your identity system; JWT bearer tokens map to it",
+  })
+  externalId!: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'The portal account owning it' })
   developerId!: string | null;
   @ApiProperty({ type: String, nullable: true }) groupId!: string | null;

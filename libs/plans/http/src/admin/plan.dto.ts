@@ -5,7 +5,9 @@ import {
   type PlanVersionView,
   type PlanView,
 } from '@tollgate/plans-data';
+import { type MeterDefinition, meterDefinitionSchema } from '@tollgate/metering-domain';
 import {
+  countersUnavailablePolicies,
   planTiers,
   priceComponentSchema,
   type PlanDefinition,
@@ -37,6 +39,7 @@ class PlanCountPolicyDto {
 }
 
 const priceItems = zodOpenApiSchema(priceComponentSchema);
+const meterItems = zodOpenApiSchema(meterDefinitionSchema);
 
 /** The definition a plan version freezes. */
 export class PlanDefinitionDto implements PlanDefinition {
@@ -54,6 +57,14 @@ export class PlanDefinitionDto implements PlanDefinition {
   @ApiProperty({ type: 'array', items: priceItems as object, description: 'Price components, minor units' })
   prices!: PriceComponent[];
   @ApiProperty({ example: 0 }) trialDays!: number;
+  @ApiProperty({
+    enum: countersUnavailablePolicies,
+    description:
+      'While the quota counters are unreachable: reject (503) or local_limit (a node-local limiter at the limits divided by the node count)',
+  })
+  countersUnavailable!: PlanDefinition['countersUnavailable'];
+  @ApiProperty({ type: 'array', items: meterItems as object, description: 'Billable metric definitions' })
+  meters!: MeterDefinition[];
 }
 
 export class PlanDto extends PlanDefinitionDto implements PlanView {

@@ -5,12 +5,14 @@ import {
   HttpCode,
   Inject,
   Post,
+  Query,
   Req,
   Res,
   UseFilters,
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiCookieAuth,
@@ -21,8 +23,14 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { type UsageSummary } from '@tollgate/metering-domain';
-import { consumerUsageSummary } from '@tollgate/plans-data';
+import {
+  type UsageBreakdown,
+  usageBreakdownQuerySchema,
+  type UsageSummary,
+  type UsageTimeseries,
+  usageTimeseriesQuerySchema,
+} from '@tollgate/metering-domain';
+import { consumerUsageBreakdown, consumerUsageSummary, consumerUsageTimeseries } from '@tollgate/plans-data';
 import {
   chooseDeveloperPlan,
   choosePlanInputSchema,
@@ -34,7 +42,13 @@ import {
 import { type Developer } from '@tollgate/relational';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
-import { UsageSummaryDto } from '../usage-summary.dto';
+import {
+  UsageBreakdownDto,
+  UsageBreakdownQueryDocs,
+  UsageSummaryDto,
+  UsageTimeseriesDto,
+  UsageTimeseriesQueryDocs,
+} from '../usage-summary.dto';
 import { validateBody } from '../zod-validation';
 import { usesHttps } from './portal-context.provider';
 import { PortalChoosePlanBodyDto, PortalProfileDto } from './portal.dto';
@@ -100,5 +114,33 @@ export class PortalSelfController {
   async usage(@CurrentDeveloper() developer: Developer): Promise<UsageSummary> {
     const consumer = await developerConsumer(this.deps.prisma, developer.id);
     return consumerUsageSummary(this.deps.prisma, this.deps.usage, consumer.id);
+  }
+
+  @Get('usage/timeseries')
+  @ApiOperation({ summary: "The developer's usage per minute, hour or day (as the admin endpoint)" })
+  @UsageTimeseriesQueryDocs()
+  @ApiOkResponse({ type: UsageTimeseriesDto })
+  @ApiBadRequestResponse({ description: 'Invalid query parameter: `errors[]` names it' })
+  async usageTimeseries(
+    @CurrentDeveloper() developer: Developer,
+    @Query() query: Record<string, unknown>,
+  ): Promise<UsageTimeseries> {
+    const input = validateBody(usageTimeseriesQuerySchema, query);
+    const consumer = await developerConsumer(this.deps.prisma, developer.id);
+    return consumerUsageTimeseries(this.deps.prisma, this.deps.usage, consumer.id, input);
+  }
+
+  @Get('usage/breakdown')
+  @ApiOperation({ summary: "The developer's usage per endpoint or status code (as the admin endpoint)" })
+  @UsageBreakdownQueryDocs()
+  @ApiOkResponse({ type: UsageBreakdownDto })
+  @ApiBadRequestResponse({ description: 'Invalid query parameter: `errors[]` names it' })
+  async usageBreakdown(
+    @CurrentDeveloper() developer: Developer,
+    @Query() query: Record<string, unknown>,
+  ): Promise<UsageBreakdown> {
+    const input = validateBody(usageBreakdownQuerySchema, query);
+    const consumer = await developerConsumer(this.deps.prisma, developer.id);
+    return consumerUsageBreakdown(this.deps.prisma, this.deps.usage, consumer.id, input);
   }
 }

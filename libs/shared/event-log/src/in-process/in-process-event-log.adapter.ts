@@ -10,6 +10,7 @@ import {
 } from '@tollgate/ports';
 import { type Logger, pino } from 'pino';
 import { partitionForKey } from '../key.partitioner';
+import { subscribedTopics } from '../subscribed-topics';
 import { Wakeup } from '../wakeup';
 import { GroupOffsetsStore, syncDirectory } from './group-offsets.store';
 import { type AppendInput, PartitionLog } from './partition.log';
@@ -76,7 +77,7 @@ class InProcessEventLog implements EventLog {
   /** Per-topic chain of load/create operations, so a topic's files are opened by one PartitionLog each. */
   private readonly topicOperations = new Map<string, Promise<unknown>>();
   private readonly groups = new Map<string, Promise<GroupOffsetsStore>>();
-  /** Consumers of each group and topic in join order; the first one is the active member. */
+  /** Consumers of each group and topic in join order; a consumer first for all its topics is active. */
   private readonly members = new Map<string, InProcessConsumer[]>();
   private readonly consumers = new Set<InProcessConsumer>();
   private readonly producers = new Set<InProcessProducer>();
@@ -179,22 +180,36 @@ class InProcessEventLog implements EventLog {
     return group;
   }
 
-  join(groupId: string, topic: string, consumer: InProcessConsumer): void {
-    const key = `${groupId}\u0000${topic}`;
-    const members = this.members.get(key) ?? [];
-    members.push(consumer);
-    this.members.set(key, members);
-    if (members.length === 1) consumer.activate();
+  /** Adds a consumer to its group for each of its topics; it is active once first for every one. */
+  join(groupId: string, topics: string[], consumer: InProcessConsumer): void {
+    for (const topic of topics) {
+      const key = `${groupId}\u0000${topic}`;
+      this.members.set(key, [...(this.members.get(key) ?? []), consumer]);
+    }
+    this.activateLeaders(groupId, [consumer]);
   }
 
-  leave(groupId: string, topic: string, consumer: InProcessConsumer): void {
-    const key = `${groupId}\u0000${topic}`;
-    const members = this.members.get(key) ?? [];
-    const wasActive = members[0] === consumer;
-    const remaining = members.filter((member) => member !== consumer);
-    if (remaining.length === 0) this.members.delete(key);
-    else this.members.set(key, remaining);
-    if (wasActive && remaining.length > 0) remaining[0].activate();
+  leave(groupId: string, topics: string[], consumer: InProcessConsumer): void {
+    const candidates: InProcessConsumer[] = [];
+    for (const topic of topics) {
+      const key = `${groupId}\u0000${topic}`;
+      const remaining = (this.members.get(key) ?? []).filter((member) => member !== consumer);
+      if (remaining.length === 0) this.members.delete(key);
+      else {
+        this.members.set(key, remaining);
+        candidates.push(remaining[0]);
+      }
+    }
+    this.activateLeaders(groupId, candidates);
+  }
+
+  private activateLeaders(groupId: string, candidates: InProcessConsumer[]): void {
+    for (const candidate of new Set(candidates)) {
+      const leadsAll = candidate
+        .subscribedTopics()
+        .every((topic) => this.members.get(`${groupId}\u0000${topic}`)?.[0] === candidate);
+      if (leadsAll) candidate.activate();
+    }
   }
 
   forget(consumer: InProcessConsumer): void {
@@ -324,6 +339,21 @@ class InProcessProducer implements EventLogProducer {
 
 type ConsumerState = 'created' | 'running' | 'stopped';
 
+/** One partition of a subscribed topic, with what the consume loop knows about it. */
+interface PartitionCursor {
+  log: TopicLog;
+  topic: string;
+  partition: number;
+  /** Next offset to deliver. */
+  position: number;
+  /** `manual` mode: where the partition restarts after a failed handler. */
+  restartAt: number;
+  failures: number;
+  retryAt: number;
+  /** `after-batch` mode: length of the batch whose handler failed (the retry delivers exactly it). */
+  failedLength: number;
+}
+
 class InProcessConsumer implements EventLogConsumer {
   private state: ConsumerState = 'created';
   private active = false;
@@ -331,8 +361,11 @@ class InProcessConsumer implements EventLogConsumer {
   private readonly wakeup = new Wakeup();
   private readonly paused = new Map<string, Set<number>>();
   private loop: Promise<void> | null = null;
-  private topic: string | null = null;
-  private stopListening: (() => void) | null = null;
+  private topics: string[] = [];
+  private stopListening: Array<() => void> = [];
+  private readonly assignment = new AbortController();
+  private group: GroupOffsetsStore | null = null;
+  private readonly cursors = new Map<string, PartitionCursor>();
 
   constructor(
     private readonly log: InProcessEventLog,
@@ -345,18 +378,23 @@ class InProcessConsumer implements EventLogConsumer {
     if (!Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
       throw new Error(`maxBatchRecords must be a positive integer, got ${maxBatchRecords}`);
     }
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+    }
+    const topics = subscribedTopics(options);
     this.log.assertOpen();
-    const topic = await this.log.existingTopic(options.topic);
+    const logs: TopicLog[] = [];
+    for (const topic of topics) logs.push(await this.log.existingTopic(topic));
     const group = await this.log.groupOffsets(this.groupId);
     this.state = 'running';
-    this.topic = topic.name;
-    this.stopListening = topic.onAppend(() => this.wakeup.wake());
-    this.log.join(this.groupId, topic.name, this);
-    this.loop = this.consume(topic, group, options, maxBatchRecords).catch((error: unknown) => {
-      this.log.logger.error(
-        { err: error, group: this.groupId, topic: topic.name },
-        'event log consumer failed',
-      );
+    this.topics = topics;
+    this.group = group;
+    this.stopListening = logs.map((topic) => topic.onAppend(() => this.wakeup.wake()));
+    this.log.join(this.groupId, topics, this);
+    const settings = { maxBatchRecords, concurrency, manual: options.commit === 'manual' };
+    this.loop = this.consume(logs, group, options, settings).catch((error: unknown) => {
+      this.log.logger.error({ err: error, group: this.groupId, topics }, 'event log consumer failed');
     });
   }
 
@@ -373,116 +411,175 @@ class InProcessConsumer implements EventLogConsumer {
     this.wakeup.wake();
   }
 
+  async commit(topic: string, partition: number, nextOffset: string): Promise<void> {
+    const cursor = this.cursors.get(`${topic}\u0000${partition}`);
+    if (this.state !== 'running' || !cursor || !this.group) return;
+    if (!/^\d+$/.test(nextOffset) || !Number.isSafeInteger(Number(nextOffset))) {
+      throw new Error(`commit offset "${nextOffset}" is not an offset`);
+    }
+    cursor.restartAt = Number(nextOffset);
+    await this.group.commit(topic, partition, Number(nextOffset));
+  }
+
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     const wasRunning = this.state === 'running';
     this.state = 'stopped';
     this.stopping = true;
+    this.assignment.abort();
     this.wakeup.wake();
     await this.loop;
-    this.stopListening?.();
-    if (wasRunning && this.topic !== null) this.log.leave(this.groupId, this.topic, this);
+    for (const stopListening of this.stopListening) stopListening();
+    if (wasRunning) this.log.leave(this.groupId, this.topics, this);
     this.log.forget(this);
     const group = await this.log.groupOffsets(this.groupId).catch(() => null);
     await group?.flush();
   }
 
-  /** Called by the log when this consumer becomes the group's active member. */
+  subscribedTopics(): string[] {
+    return this.topics;
+  }
+
+  /** Called by the log when this consumer becomes the group's active member for all its topics. */
   activate(): void {
     this.active = true;
     this.wakeup.wake();
   }
 
   private async consume(
-    topic: TopicLog,
+    logs: TopicLog[],
     group: GroupOffsetsStore,
     options: ConsumeOptions,
-    maxBatchRecords: number,
+    settings: { maxBatchRecords: number; concurrency: number; manual: boolean },
   ): Promise<void> {
     while (!this.active) {
       if (this.stopping) return;
       await this.wakeup.wait(this.wakeup.version);
     }
-    const positions = await this.startPositions(topic, group, options);
-    if (!positions) return;
+    // The active member owns every partition of its topics: one assignment, for as long as it runs.
+    try {
+      options.onAssignment?.(
+        logs.map((topic) => ({ topic: topic.name, partitions: topic.partitions.map((_, index) => index) })),
+      );
+    } catch (error) {
+      this.log.logger.error(
+        { err: error, group: this.groupId },
+        'event log: the onAssignment callback failed',
+      );
+    }
+    const cursors: PartitionCursor[] = [];
+    for (const topic of logs) {
+      const positions = await this.startPositions(topic, group, options);
+      if (!positions) return;
+      positions.forEach((position, partition) => {
+        const cursor: PartitionCursor = {
+          log: topic,
+          topic: topic.name,
+          partition,
+          position,
+          restartAt: position,
+          failures: 0,
+          retryAt: 0,
+          failedLength: 0,
+        };
+        cursors.push(cursor);
+        this.cursors.set(`${topic.name}\u0000${partition}`, cursor);
+      });
+    }
 
-    const partitionCount = topic.partitions.length;
-    const failures = new Array<number>(partitionCount).fill(0);
-    const retryAt = new Array<number>(partitionCount).fill(0);
-    const failedLength = new Array<number>(partitionCount).fill(0);
     let first = 0;
     while (!this.stopping) {
       const version = this.wakeup.version;
-      let delivered = false;
+      const deliveries: Array<{ cursor: PartitionCursor; stored: StoredRecord[] }> = [];
       let nextRetry = Number.POSITIVE_INFINITY;
-      for (let step = 0; step < partitionCount && !this.stopping; step += 1) {
-        const partition = (first + step) % partitionCount;
-        if (this.isPaused(topic.name, partition)) continue;
-        if (retryAt[partition] > Date.now()) {
-          nextRetry = Math.min(nextRetry, retryAt[partition]);
+      for (let step = 0; step < cursors.length && !this.stopping; step += 1) {
+        if (deliveries.length === settings.concurrency) break;
+        const cursor = cursors[(first + step) % cursors.length];
+        if (this.isPaused(cursor.topic, cursor.partition)) continue;
+        if (cursor.retryAt > Date.now()) {
+          nextRetry = Math.min(nextRetry, cursor.retryAt);
           continue;
         }
         let stored: StoredRecord[];
         try {
           // A retry delivers exactly the records of the failed batch, even if more arrived since.
-          const limit = failedLength[partition] || maxBatchRecords;
-          stored = await topic.partitions[partition].read(positions[partition], limit);
+          const limit = cursor.failedLength || settings.maxBatchRecords;
+          stored = await cursor.log.partitions[cursor.partition].read(cursor.position, limit);
         } catch (error) {
-          retryAt[partition] = Date.now() + this.backoff((failures[partition] += 1));
+          cursor.retryAt = Date.now() + this.backoff((cursor.failures += 1));
           this.log.logger.error(
-            { err: error, group: this.groupId, topic: topic.name, partition },
+            { err: error, group: this.groupId, topic: cursor.topic, partition: cursor.partition },
             'event log: reading a segment failed; retrying',
           );
           continue;
         }
-        if (stored.length === 0 || this.stopping) continue;
-        delivered = true;
-        const records: LogRecord[] = stored.map((record) => ({
-          topic: topic.name,
-          partition,
-          offset: String(record.offset),
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          timestamp: record.timestamp,
-        }));
-        try {
-          await options.eachBatch({ topic: topic.name, partition, records });
-        } catch (error) {
-          // Nothing is committed and the position stays: the same records come again after a pause.
-          const backoff = this.backoff((failures[partition] += 1));
-          failedLength[partition] = records.length;
-          retryAt[partition] = Date.now() + backoff;
-          this.log.logger.warn(
-            {
-              err: error,
-              group: this.groupId,
-              topic: topic.name,
-              partition,
-              offset: records[0].offset,
-              backoff,
-            },
-            'event log handler failed; the batch will be redelivered',
-          );
-          continue;
-        }
-        failures[partition] = 0;
-        failedLength[partition] = 0;
-        retryAt[partition] = 0;
-        const next = stored[stored.length - 1].offset + 1;
-        positions[partition] = next;
-        try {
-          await group.commit(topic.name, partition, next);
-        } catch (error) {
-          // The offset stays committed in memory and goes out with the next successful write.
-          this.log.logger.error(
-            { err: error, group: this.groupId, topic: topic.name, partition },
-            'event log: could not persist committed offsets',
-          );
-        }
+        if (stored.length > 0) deliveries.push({ cursor, stored });
       }
-      first = (first + 1) % partitionCount;
-      if (!delivered) await this.wakeup.wait(version, nextRetry - Date.now());
+      if (this.stopping) break;
+      first = (first + 1) % cursors.length;
+      if (deliveries.length === 0) {
+        await this.wakeup.wait(version, nextRetry - Date.now());
+        continue;
+      }
+      await Promise.all(
+        deliveries.map(({ cursor, stored }) => this.deliver(cursor, stored, group, options, settings.manual)),
+      );
+    }
+  }
+
+  private async deliver(
+    cursor: PartitionCursor,
+    stored: StoredRecord[],
+    group: GroupOffsetsStore,
+    options: ConsumeOptions,
+    manual: boolean,
+  ): Promise<void> {
+    const { topic, partition } = cursor;
+    const records: LogRecord[] = stored.map((record) => ({
+      topic,
+      partition,
+      offset: String(record.offset),
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestamp: record.timestamp,
+    }));
+    const next = stored[stored.length - 1].offset + 1;
+    const remaining = Math.max(0, cursor.log.partitions[partition].endOffset - next);
+    const signal = this.assignment.signal;
+    try {
+      await options.eachBatch({ topic, partition, records, remaining, signal });
+    } catch (error) {
+      if (signal.aborted) return;
+      const backoff = this.backoff((cursor.failures += 1));
+      cursor.retryAt = Date.now() + backoff;
+      if (manual) {
+        // The application forgot what it kept since its last commit: start again from there.
+        cursor.position = cursor.restartAt;
+        cursor.failedLength = 0;
+      } else {
+        // Nothing is committed and the position stays: the same records come again after a pause.
+        cursor.failedLength = records.length;
+      }
+      this.log.logger.warn(
+        { err: error, group: this.groupId, topic, partition, offset: String(cursor.position), backoff },
+        'event log handler failed; the batch will be redelivered',
+      );
+      return;
+    }
+    cursor.failures = 0;
+    cursor.failedLength = 0;
+    cursor.retryAt = 0;
+    cursor.position = next;
+    if (manual) return;
+    try {
+      await group.commit(topic, partition, next);
+    } catch (error) {
+      // The offset stays committed in memory and goes out with the next successful write.
+      this.log.logger.error(
+        { err: error, group: this.groupId, topic, partition },
+        'event log: could not persist committed offsets',
+      );
     }
   }
 

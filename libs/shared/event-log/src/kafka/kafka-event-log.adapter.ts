@@ -1,10 +1,12 @@
 import {
+  type CommitMode,
   type ConsumeOptions,
   type EventLog,
   type EventLogConsumer,
   type EventLogProducer,
   type LogRecord,
   type OutgoingMessage,
+  type TopicPartitions,
 } from '@tollgate/ports';
 import {
   type Admin,
@@ -15,12 +17,15 @@ import {
   type KafkaConfig,
   type KafkaMessage,
   Partitioners,
+  PartitionAssigners,
   type Producer,
   logLevel,
 } from 'kafkajs';
 import { type Logger, pino } from 'pino';
+import { subscribedTopics } from '../subscribed-topics';
 import { Wakeup } from '../wakeup';
 import { kafkaLogLevelFor, pinoLogCreator } from './kafkajs-pino.logger';
+import { subscribedRoundRobinAssigner } from './subscribed-round-robin.assigner';
 
 export interface KafkaConsumerTuning {
   /** Default 30 000 ms (kafkajs); the broker's group.min.session.timeout.ms is usually 6 000. */
@@ -31,6 +36,10 @@ export interface KafkaConsumerTuning {
   rebalanceTimeout?: number;
   /** Longest a fetch waits for data; stop() can wait this long too. Default 1 000 ms. */
   maxWaitTimeInMs?: number;
+  /** Most bytes one fetch returns per partition. Default 1 MiB (kafkajs). */
+  maxBytesPerPartition?: number;
+  /** Most bytes one fetch returns in all. Default 10 MiB (kafkajs). */
+  maxBytes?: number;
 }
 
 export interface KafkaEventLogOptions {
@@ -120,11 +129,17 @@ class KafkaEventLog implements EventLog {
     const tuning = this.options.consumer ?? {};
     const consumer = this.kafka.consumer({
       groupId,
+      // Preferred; kafkajs's round-robin stays listed so a group with older members still forms.
+      partitionAssigners: [subscribedRoundRobinAssigner, PartitionAssigners.roundRobin],
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: tuning.maxWaitTimeInMs ?? 1000,
       ...(tuning.sessionTimeout !== undefined ? { sessionTimeout: tuning.sessionTimeout } : {}),
       ...(tuning.heartbeatInterval !== undefined ? { heartbeatInterval: tuning.heartbeatInterval } : {}),
       ...(tuning.rebalanceTimeout !== undefined ? { rebalanceTimeout: tuning.rebalanceTimeout } : {}),
+      ...(tuning.maxBytesPerPartition !== undefined
+        ? { maxBytesPerPartition: tuning.maxBytesPerPartition }
+        : {}),
+      ...(tuning.maxBytes !== undefined ? { maxBytes: tuning.maxBytes } : {}),
     });
     await consumer.connect();
     const wrapped = new KafkaLogConsumer(consumer, groupId, this.options, this.logger, () =>
@@ -215,22 +230,42 @@ class KafkaLogProducer implements EventLogProducer {
   }
 }
 
+type PartitionKey = string;
+
+const partitionKey = (topic: string, partition: number): PartitionKey => `${topic}\u0000${partition}`;
+
+/** kafkajs error types after which the member must rejoin: its partitions are about to move. */
+const REJOIN_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+
 class KafkaLogConsumer implements EventLogConsumer {
-  private topic: string | null = null;
+  private topics: string[] = [];
   private options: ConsumeOptions | null = null;
   private maxBatchRecords = 500;
+  private commitMode: CommitMode = 'after-batch';
   private state: 'created' | 'running' | 'stopped' = 'created';
   private readonly wakeup = new Wakeup();
   /** Partitions the application paused, by topic; re-applied after every (re)assignment. */
   private readonly userPaused = new Map<string, Set<number>>();
   /** Assigned partitions whose start position is still being resolved: nothing of them is handled. */
-  private readonly pending = new Set<number>();
-  private assigned: number[] = [];
+  private readonly pending = new Set<PartitionKey>();
+  private assigned: TopicPartitions[] = [];
+  private assignedKeys = new Set<PartitionKey>();
   /** Bumped on every assignment, so a slow resolver of an older assignment is ignored. */
   private generation = 0;
-  private readonly failures = new Map<number, number>();
+  /** Aborted when this assignment ends: a rebalance was announced, or stop(). */
+  private assignment = new AbortController();
+  private readonly failures = new Map<PartitionKey, number>();
   /** First and last offset of the chunk whose handler failed last, per partition. */
-  private readonly failedChunks = new Map<number, { first: string; last: string }>();
+  private readonly failedChunks = new Map<PartitionKey, { first: string; last: string }>();
+  /** `manual` mode: where a partition restarts after a failed handler (last commit, else assignment start). */
+  private readonly restartAt = new Map<PartitionKey, string>();
+  /** The kafkajs batch payload of each partition whose handler is running (commits go through it). */
+  private readonly inHandler = new Map<PartitionKey, EachBatchPayload>();
 
   constructor(
     private readonly consumer: Consumer,
@@ -246,16 +281,22 @@ class KafkaLogConsumer implements EventLogConsumer {
     if (!Number.isInteger(maxBatchRecords) || maxBatchRecords < 1) {
       throw new Error(`maxBatchRecords must be a positive integer, got ${maxBatchRecords}`);
     }
+    const concurrency = options.concurrency ?? 1;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+    }
+    const topics = subscribedTopics(options);
     this.state = 'running';
-    this.topic = options.topic;
+    this.topics = topics;
     this.options = options;
     this.maxBatchRecords = maxBatchRecords;
+    this.commitMode = options.commit ?? 'after-batch';
     // Partitions absent from the start positions begin at the earliest offset when never committed.
-    await this.consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    await this.consumer.subscribe({ topics, fromBeginning: true });
     // GROUP_JOIN is emitted synchronously after each join + sync and before the first fetch of the
     // new assignment, so pending partitions are marked (and paused) before any of their batches.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
-      this.onAssignment(event.payload.memberAssignment[options.topic] ?? []);
+      this.onAssignment(event.payload.memberAssignment);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.logger.error(
@@ -266,7 +307,7 @@ class KafkaLogConsumer implements EventLogConsumer {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: concurrency,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
@@ -275,50 +316,83 @@ class KafkaLogConsumer implements EventLogConsumer {
     let paused = this.userPaused.get(topic);
     if (!paused) this.userPaused.set(topic, (paused = new Set()));
     for (const partition of partitions) paused.add(partition);
-    if (this.state === 'running' && topic === this.topic) this.kafkaPause(topic, partitions);
+    if (this.state === 'running' && this.topics.includes(topic)) this.kafkaPause(topic, partitions);
   }
 
   resume(topic: string, partitions: number[]): void {
     const paused = this.userPaused.get(topic);
     for (const partition of partitions) paused?.delete(partition);
-    if (this.state !== 'running' || topic !== this.topic) return;
+    if (this.state !== 'running' || !this.topics.includes(topic)) return;
     // A partition still waiting for its start position stays paused.
-    const resumable = partitions.filter((partition) => !this.pending.has(partition));
+    const resumable = partitions.filter((partition) => !this.pending.has(partitionKey(topic, partition)));
     if (resumable.length > 0) this.kafkaResume(topic, resumable);
+  }
+
+  async commit(topic: string, partition: number, nextOffset: string): Promise<void> {
+    const key = partitionKey(topic, partition);
+    if (this.state !== 'running' || !this.assignedKeys.has(key)) return;
+    if (!/^\d+$/.test(nextOffset)) throw new Error(`commit offset "${nextOffset}" is not an offset`);
+    this.restartAt.set(key, nextOffset);
+    const offsets = [{ topic, partition, offset: nextOffset }];
+    const payload = this.inHandler.get(key);
+    // Inside a handler, through its payload: one attempt, no retry loop holding the handler.
+    if (payload) await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: offsets }] });
+    else await this.consumer.commitOffsets(offsets);
   }
 
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    this.assignment.abort();
     this.onStop();
     this.wakeup.wake();
     // Stops fetching, waits for the batch in flight, leaves the group and closes the connections.
     await this.consumer.disconnect();
   }
 
-  private onAssignment(partitions: number[]): void {
+  private onAssignment(memberAssignment: Record<string, number[]>): void {
     this.generation += 1;
-    this.assigned = [...partitions].sort((a, b) => a - b);
+    this.assignment.abort();
+    this.assignment = new AbortController();
+    this.assigned = this.topics.map((topic) => ({
+      topic,
+      partitions: [...(memberAssignment[topic] ?? [])].sort((a, b) => a - b),
+    }));
+    this.assignedKeys = new Set(
+      this.assigned.flatMap(({ topic, partitions }) => partitions.map((p) => partitionKey(topic, p))),
+    );
     this.pending.clear();
     this.failures.clear();
     this.failedChunks.clear();
+    this.restartAt.clear();
     const resolver = this.options?.startPositions;
-    if (resolver) for (const partition of this.assigned) this.pending.add(partition);
+    if (resolver) for (const key of this.assignedKeys) this.pending.add(key);
+    try {
+      this.options?.onAssignment?.(
+        this.assigned.map((entry) => ({ ...entry, partitions: [...entry.partitions] })),
+      );
+    } catch (error) {
+      this.logger.error({ err: error, group: this.groupId }, 'event log: the onAssignment callback failed');
+    }
     this.applyPauses();
-    if (resolver && this.assigned.length > 0) void this.resolveStartPositions(this.generation, this.assigned);
+    if (!resolver) return;
+    for (const { topic, partitions } of this.assigned) {
+      if (partitions.length > 0) void this.resolveStartPositions(this.generation, topic, partitions);
+    }
   }
 
   /** kafkajs forgets pauses when it rebuilds its group state after a crash, so they are re-applied. */
   private applyPauses(): void {
-    const topic = this.topic;
-    if (topic === null || this.state !== 'running') return;
-    const userPaused = this.userPaused.get(topic) ?? new Set<number>();
-    const paused = this.assigned.filter(
-      (partition) => this.pending.has(partition) || userPaused.has(partition),
-    );
-    const active = this.assigned.filter((partition) => !paused.includes(partition));
-    if (paused.length > 0) this.kafkaPause(topic, paused);
-    if (active.length > 0) this.kafkaResume(topic, active);
+    if (this.state !== 'running') return;
+    for (const { topic, partitions } of this.assigned) {
+      const userPaused = this.userPaused.get(topic) ?? new Set<number>();
+      const paused = partitions.filter(
+        (partition) => this.pending.has(partitionKey(topic, partition)) || userPaused.has(partition),
+      );
+      const active = partitions.filter((partition) => !paused.includes(partition));
+      if (paused.length > 0) this.kafkaPause(topic, paused);
+      if (active.length > 0) this.kafkaResume(topic, active);
+    }
   }
 
   // kafkajs throws while it restarts after a crash (no group state); the pause set is re-applied at
@@ -345,18 +419,23 @@ class KafkaLogConsumer implements EventLogConsumer {
     }
   }
 
-  private async resolveStartPositions(generation: number, partitions: number[]): Promise<void> {
-    const topic = this.topic;
+  private async resolveStartPositions(
+    generation: number,
+    topic: string,
+    partitions: number[],
+  ): Promise<void> {
     const resolver = this.options?.startPositions;
-    if (topic === null || !resolver) return;
+    if (!resolver) return;
     for (let attempt = 1; this.state === 'running' && generation === this.generation; attempt += 1) {
       try {
         const positions = await resolver(topic, partitions);
         if (this.state !== 'running' || generation !== this.generation) return;
         for (const [partition, offset] of positions) {
-          if (partitions.includes(partition)) this.consumer.seek({ topic, partition, offset });
+          if (!partitions.includes(partition)) continue;
+          this.consumer.seek({ topic, partition, offset });
+          this.restartAt.set(partitionKey(topic, partition), offset);
         }
-        for (const partition of partitions) this.pending.delete(partition);
+        for (const partition of partitions) this.pending.delete(partitionKey(topic, partition));
         this.applyPauses();
         return;
       } catch (error) {
@@ -373,47 +452,74 @@ class KafkaLogConsumer implements EventLogConsumer {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const { topic, partition } = batch;
+    const key = partitionKey(topic, partition);
     const handler = this.options?.eachBatch;
     if (!handler) return;
+    const signal = this.assignment.signal;
     const discard = (): boolean =>
       !isRunning() ||
       this.state !== 'running' ||
+      signal.aborted ||
       // Fetched before a seek (start position or retry) took effect: stale, fetched again.
       isStale() ||
-      this.pending.has(partition) ||
+      this.pending.has(key) ||
       (this.userPaused.get(topic)?.has(partition) ?? false);
     const messages = batch.messages;
+    if (messages.length === 0 || discard()) return;
+    // Without a start position, the first record fetched in this assignment is where it started.
+    if (!this.restartAt.has(key)) this.restartAt.set(key, messages[0].offset);
+    const highWatermark = BigInt(batch.highWatermark);
     let start = 0;
     while (start < messages.length) {
       // Returning without resolving leaves kafkajs's position at the first unhandled record.
       if (discard()) return;
-      const end = this.chunkEnd(partition, messages, start);
+      const end = this.chunkEnd(key, messages, start);
       const chunk = messages.slice(start, end);
       const records = chunk.map((message) => toLogRecord(topic, partition, message));
+      const lastMessageOffset = chunk[chunk.length - 1].offset;
+      const remaining = highWatermark - (BigInt(lastMessageOffset) + 1n);
+      this.inHandler.set(key, payload);
       try {
-        await handler({ topic, partition, records });
+        await this.keepingSessionAlive(
+          handler({ topic, partition, records, remaining: remaining > 0n ? Number(remaining) : 0, signal }),
+          heartbeat,
+        );
       } catch (error) {
-        const failures = (this.failures.get(partition) ?? 0) + 1;
-        this.failures.set(partition, failures);
-        this.failedChunks.set(partition, { first: chunk[0].offset, last: chunk[chunk.length - 1].offset });
+        this.inHandler.delete(key);
+        if (signal.aborted) {
+          // The partition is leaving this consumer; its next owner (maybe this one) starts it afresh.
+          this.logger.debug(
+            { err: error, group: this.groupId, topic, partition },
+            'event log: handler ended by a rebalance or stop',
+          );
+          return;
+        }
+        const failures = (this.failures.get(key) ?? 0) + 1;
+        this.failures.set(key, failures);
         const backoff = this.backoff(failures);
+        // Nothing committed; the next fetch of this partition starts again at the restart point.
+        const from =
+          this.commitMode === 'manual' ? (this.restartAt.get(key) ?? chunk[0].offset) : chunk[0].offset;
+        if (this.commitMode === 'after-batch')
+          this.failedChunks.set(key, { first: chunk[0].offset, last: lastMessageOffset });
         this.logger.warn(
-          { err: error, group: this.groupId, topic, partition, offset: chunk[0].offset, backoff },
+          { err: error, group: this.groupId, topic, partition, offset: from, backoff },
           'event log handler failed; the batch will be redelivered',
         );
-        // Nothing committed; the next fetch of this partition starts again at this chunk.
-        this.consumer.seek({ topic, partition, offset: chunk[0].offset });
+        this.consumer.seek({ topic, partition, offset: from });
         await this.wakeup.sleep(backoff);
         return;
       }
-      this.failures.delete(partition);
-      this.failedChunks.delete(partition);
-      const lastMessageOffset = chunk[chunk.length - 1].offset;
-      // After the batch's last message, commit past trailing control records (transaction markers) too.
-      const lastOffset = end >= messages.length ? batch.lastOffset() : lastMessageOffset;
-      await commitOffsetsIfNecessary({
-        topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
-      });
+      this.inHandler.delete(key);
+      this.failures.delete(key);
+      this.failedChunks.delete(key);
+      if (this.commitMode === 'after-batch') {
+        // After the batch's last message, commit past trailing control records (transaction markers) too.
+        const lastOffset = end >= messages.length ? batch.lastOffset() : lastMessageOffset;
+        await commitOffsetsIfNecessary({
+          topics: [{ topic, partitions: [{ partition, offset: (BigInt(lastOffset) + 1n).toString() }] }],
+        });
+      }
       resolveOffset(lastMessageOffset);
       await heartbeat();
       start = end;
@@ -421,13 +527,48 @@ class KafkaLogConsumer implements EventLogConsumer {
   }
 
   /**
+   * Waits for a handler while keeping the group session alive: a handler may hold its batch for a
+   * while (metering waits to fill an insert). A heartbeat that reports a rebalance aborts the
+   * assignment's signal, so the handler lets go and the consumer can rejoin in time.
+   */
+  private async keepingSessionAlive(handling: Promise<void>, heartbeat: () => Promise<void>): Promise<void> {
+    const interval = Math.min(this.logOptions.consumer?.heartbeatInterval ?? 3000, 1000);
+    let settled = false;
+    const done = handling.finally(() => {
+      settled = true;
+    });
+    done.catch(() => undefined);
+    while (!settled) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        done.catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, interval);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (settled) break;
+      try {
+        await heartbeat();
+      } catch (error) {
+        if (REJOIN_ERRORS.has((error as { type?: string }).type ?? '')) this.assignment.abort();
+        this.logger.debug(
+          { err: error, group: this.groupId },
+          'event log: heartbeat during a long handler failed',
+        );
+      }
+    }
+    await done;
+  }
+
+  /**
    * Where the chunk starting at `start` ends: `maxBatchRecords` later, except that the retry of a
    * failed chunk ends where that chunk ended, so a handler sees the very same batch again (handlers
    * that make a retry idempotent with a token derived from the batch's offsets rely on it).
    */
-  private chunkEnd(partition: number, messages: KafkaMessage[], start: number): number {
+  private chunkEnd(key: PartitionKey, messages: KafkaMessage[], start: number): number {
     let end = Math.min(start + this.maxBatchRecords, messages.length);
-    const failed = this.failedChunks.get(partition);
+    const failed = this.failedChunks.get(key);
     if (failed && messages[start].offset === failed.first) {
       const last = BigInt(failed.last);
       let index = start;

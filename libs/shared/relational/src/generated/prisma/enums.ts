@@ -52,6 +52,14 @@ export const SessionSubject = {
 export type SessionSubject = (typeof SessionSubject)[keyof typeof SessionSubject]
 
 
+export const CountersUnavailablePolicy = {
+  reject: 'reject',
+  local_limit: 'local_limit'
+} as const
+
+export type CountersUnavailablePolicy = (typeof CountersUnavailablePolicy)[keyof typeof CountersUnavailablePolicy]
+
+
 export const SubscriptionStatus = {
   trialing: 'trialing',
   active: 'active',

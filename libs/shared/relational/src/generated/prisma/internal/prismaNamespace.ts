@@ -1436,6 +1436,9 @@ export const ApiScalarFieldEnum = {
   pathPrefix: 'pathPrefix',
   upstreamUrl: 'upstreamUrl',
   stripPrefix: 'stripPrefix',
+  keyInQuery: 'keyInQuery',
+  jwt: 'jwt',
+  ingestTokenHash: 'ingestTokenHash',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -1474,6 +1477,8 @@ export const PlanScalarFieldEnum = {
   overageBufferPercent: 'overageBufferPercent',
   overageUnitPriceMinor: 'overageUnitPriceMinor',
   trialDays: 'trialDays',
+  countersUnavailable: 'countersUnavailable',
+  meters: 'meters',
   description: 'description',
   isPublic: 'isPublic',
   archivedAt: 'archivedAt',
@@ -1515,6 +1520,7 @@ export const ConsumerScalarFieldEnum = {
   webhookUrl: 'webhookUrl',
   webhookSecret: 'webhookSecret',
   developerId: 'developerId',
+  externalId: 'externalId',
   groupId: 'groupId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -1630,19 +1636,19 @@ export const SortOrder = {
 export type SortOrder = (typeof SortOrder)[keyof typeof SortOrder]
 
 
-export const JsonNullValueInput = {
-  JsonNull: JsonNull
-} as const
-
-export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
-
-
 export const NullableJsonNullValueInput = {
   DbNull: DbNull,
   JsonNull: JsonNull
 } as const
 
 export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
+
+
+export const JsonNullValueInput = {
+  JsonNull: JsonNull
+} as const
+
+export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
 
 
 export const QueryMode = {
@@ -1694,6 +1700,20 @@ export type ListStringFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaMod
  * Reference to a field of type 'Boolean'
  */
 export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
+    
+
+
+/**
+ * Reference to a field of type 'Json'
+ */
+export type JsonFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Json'>
+    
+
+
+/**
+ * Reference to a field of type 'QueryMode'
+ */
+export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QueryMode'>
     
 
 
@@ -1754,16 +1774,16 @@ export type ListEnumQuotaPeriodFieldRefInput<$PrismaModel> = FieldRefInputType<$
 
 
 /**
- * Reference to a field of type 'Json'
+ * Reference to a field of type 'CountersUnavailablePolicy'
  */
-export type JsonFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Json'>
+export type EnumCountersUnavailablePolicyFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'CountersUnavailablePolicy'>
     
 
 
 /**
- * Reference to a field of type 'QueryMode'
+ * Reference to a field of type 'CountersUnavailablePolicy[]'
  */
-export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'QueryMode'>
+export type ListEnumCountersUnavailablePolicyFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'CountersUnavailablePolicy[]'>
     
 
 

@@ -88,6 +88,9 @@ export const ApiScalarFieldEnum = {
   pathPrefix: 'pathPrefix',
   upstreamUrl: 'upstreamUrl',
   stripPrefix: 'stripPrefix',
+  keyInQuery: 'keyInQuery',
+  jwt: 'jwt',
+  ingestTokenHash: 'ingestTokenHash',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
 } as const
@@ -126,6 +129,8 @@ export const PlanScalarFieldEnum = {
   overageBufferPercent: 'overageBufferPercent',
   overageUnitPriceMinor: 'overageUnitPriceMinor',
   trialDays: 'trialDays',
+  countersUnavailable: 'countersUnavailable',
+  meters: 'meters',
   description: 'description',
   isPublic: 'isPublic',
   archivedAt: 'archivedAt',
@@ -167,6 +172,7 @@ export const ConsumerScalarFieldEnum = {
   webhookUrl: 'webhookUrl',
   webhookSecret: 'webhookSecret',
   developerId: 'developerId',
+  externalId: 'externalId',
   groupId: 'groupId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -282,19 +288,19 @@ export const SortOrder = {
 export type SortOrder = (typeof SortOrder)[keyof typeof SortOrder]
 
 
-export const JsonNullValueInput = {
-  JsonNull: JsonNull
-} as const
-
-export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
-
-
 export const NullableJsonNullValueInput = {
   DbNull: DbNull,
   JsonNull: JsonNull
 } as const
 
 export type NullableJsonNullValueInput = (typeof NullableJsonNullValueInput)[keyof typeof NullableJsonNullValueInput]
+
+
+export const JsonNullValueInput = {
+  JsonNull: JsonNull
+} as const
+
+export type JsonNullValueInput = (typeof JsonNullValueInput)[keyof typeof JsonNullValueInput]
 
 
 export const QueryMode = {

@@ -30,6 +30,8 @@ export type ApiMinAggregateOutputType = {
   pathPrefix: string | null
   upstreamUrl: string | null
   stripPrefix: boolean | null
+  keyInQuery: string | null
+  ingestTokenHash: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -40,6 +42,8 @@ export type ApiMaxAggregateOutputType = {
   pathPrefix: string | null
   upstreamUrl: string | null
   stripPrefix: boolean | null
+  keyInQuery: string | null
+  ingestTokenHash: string | null
   createdAt: Date | null
   updatedAt: Date | null
 }
@@ -50,6 +54,9 @@ export type ApiCountAggregateOutputType = {
   pathPrefix: number
   upstreamUrl: number
   stripPrefix: number
+  keyInQuery: number
+  jwt: number
+  ingestTokenHash: number
   createdAt: number
   updatedAt: number
   _all: number
@@ -62,6 +69,8 @@ export type ApiMinAggregateInputType = {
   pathPrefix?: true
   upstreamUrl?: true
   stripPrefix?: true
+  keyInQuery?: true
+  ingestTokenHash?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -72,6 +81,8 @@ export type ApiMaxAggregateInputType = {
   pathPrefix?: true
   upstreamUrl?: true
   stripPrefix?: true
+  keyInQuery?: true
+  ingestTokenHash?: true
   createdAt?: true
   updatedAt?: true
 }
@@ -82,6 +93,9 @@ export type ApiCountAggregateInputType = {
   pathPrefix?: true
   upstreamUrl?: true
   stripPrefix?: true
+  keyInQuery?: true
+  jwt?: true
+  ingestTokenHash?: true
   createdAt?: true
   updatedAt?: true
   _all?: true
@@ -165,6 +179,9 @@ export type ApiGroupByOutputType = {
   pathPrefix: string
   upstreamUrl: string
   stripPrefix: boolean
+  keyInQuery: string | null
+  jwt: runtime.JsonValue | null
+  ingestTokenHash: string | null
   createdAt: Date
   updatedAt: Date
   _count: ApiCountAggregateOutputType | null
@@ -196,6 +213,9 @@ export type ApiWhereInput = {
   pathPrefix?: Prisma.StringFilter<"Api"> | string
   upstreamUrl?: Prisma.StringFilter<"Api"> | string
   stripPrefix?: Prisma.BoolFilter<"Api"> | boolean
+  keyInQuery?: Prisma.StringNullableFilter<"Api"> | string | null
+  jwt?: Prisma.JsonNullableFilter<"Api">
+  ingestTokenHash?: Prisma.StringNullableFilter<"Api"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Api"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Api"> | Date | string
   routes?: Prisma.RouteListRelationFilter
@@ -207,6 +227,9 @@ export type ApiOrderByWithRelationInput = {
   pathPrefix?: Prisma.SortOrder
   upstreamUrl?: Prisma.SortOrder
   stripPrefix?: Prisma.SortOrder
+  keyInQuery?: Prisma.SortOrderInput | Prisma.SortOrder
+  jwt?: Prisma.SortOrderInput | Prisma.SortOrder
+  ingestTokenHash?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   routes?: Prisma.RouteOrderByRelationAggregateInput
@@ -215,16 +238,19 @@ export type ApiOrderByWithRelationInput = {
 export type ApiWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   pathPrefix?: string
+  ingestTokenHash?: string
   AND?: Prisma.ApiWhereInput | Prisma.ApiWhereInput[]
   OR?: Prisma.ApiWhereInput[]
   NOT?: Prisma.ApiWhereInput | Prisma.ApiWhereInput[]
   name?: Prisma.StringFilter<"Api"> | string
   upstreamUrl?: Prisma.StringFilter<"Api"> | string
   stripPrefix?: Prisma.BoolFilter<"Api"> | boolean
+  keyInQuery?: Prisma.StringNullableFilter<"Api"> | string | null
+  jwt?: Prisma.JsonNullableFilter<"Api">
   createdAt?: Prisma.DateTimeFilter<"Api"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Api"> | Date | string
   routes?: Prisma.RouteListRelationFilter
-}, "id" | "pathPrefix">
+}, "id" | "pathPrefix" | "ingestTokenHash">
 
 export type ApiOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -232,6 +258,9 @@ export type ApiOrderByWithAggregationInput = {
   pathPrefix?: Prisma.SortOrder
   upstreamUrl?: Prisma.SortOrder
   stripPrefix?: Prisma.SortOrder
+  keyInQuery?: Prisma.SortOrderInput | Prisma.SortOrder
+  jwt?: Prisma.SortOrderInput | Prisma.SortOrder
+  ingestTokenHash?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
   _count?: Prisma.ApiCountOrderByAggregateInput
@@ -248,6 +277,9 @@ export type ApiScalarWhereWithAggregatesInput = {
   pathPrefix?: Prisma.StringWithAggregatesFilter<"Api"> | string
   upstreamUrl?: Prisma.StringWithAggregatesFilter<"Api"> | string
   stripPrefix?: Prisma.BoolWithAggregatesFilter<"Api"> | boolean
+  keyInQuery?: Prisma.StringNullableWithAggregatesFilter<"Api"> | string | null
+  jwt?: Prisma.JsonNullableWithAggregatesFilter<"Api">
+  ingestTokenHash?: Prisma.StringNullableWithAggregatesFilter<"Api"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Api"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Api"> | Date | string
 }
@@ -258,6 +290,9 @@ export type ApiCreateInput = {
   pathPrefix: string
   upstreamUrl: string
   stripPrefix?: boolean
+  keyInQuery?: string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   routes?: Prisma.RouteCreateNestedManyWithoutApiInput
@@ -269,6 +304,9 @@ export type ApiUncheckedCreateInput = {
   pathPrefix: string
   upstreamUrl: string
   stripPrefix?: boolean
+  keyInQuery?: string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   routes?: Prisma.RouteUncheckedCreateNestedManyWithoutApiInput
@@ -280,6 +318,9 @@ export type ApiUpdateInput = {
   pathPrefix?: Prisma.StringFieldUpdateOperationsInput | string
   upstreamUrl?: Prisma.StringFieldUpdateOperationsInput | string
   stripPrefix?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  keyInQuery?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   routes?: Prisma.RouteUpdateManyWithoutApiNestedInput
@@ -291,6 +332,9 @@ export type ApiUncheckedUpdateInput = {
   pathPrefix?: Prisma.StringFieldUpdateOperationsInput | string
   upstreamUrl?: Prisma.StringFieldUpdateOperationsInput | string
   stripPrefix?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  keyInQuery?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   routes?: Prisma.RouteUncheckedUpdateManyWithoutApiNestedInput
@@ -302,6 +346,9 @@ export type ApiCreateManyInput = {
   pathPrefix: string
   upstreamUrl: string
   stripPrefix?: boolean
+  keyInQuery?: string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -312,6 +359,9 @@ export type ApiUpdateManyMutationInput = {
   pathPrefix?: Prisma.StringFieldUpdateOperationsInput | string
   upstreamUrl?: Prisma.StringFieldUpdateOperationsInput | string
   stripPrefix?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  keyInQuery?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -322,6 +372,9 @@ export type ApiUncheckedUpdateManyInput = {
   pathPrefix?: Prisma.StringFieldUpdateOperationsInput | string
   upstreamUrl?: Prisma.StringFieldUpdateOperationsInput | string
   stripPrefix?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  keyInQuery?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -332,6 +385,9 @@ export type ApiCountOrderByAggregateInput = {
   pathPrefix?: Prisma.SortOrder
   upstreamUrl?: Prisma.SortOrder
   stripPrefix?: Prisma.SortOrder
+  keyInQuery?: Prisma.SortOrder
+  jwt?: Prisma.SortOrder
+  ingestTokenHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -342,6 +398,8 @@ export type ApiMaxOrderByAggregateInput = {
   pathPrefix?: Prisma.SortOrder
   upstreamUrl?: Prisma.SortOrder
   stripPrefix?: Prisma.SortOrder
+  keyInQuery?: Prisma.SortOrder
+  ingestTokenHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -352,6 +410,8 @@ export type ApiMinOrderByAggregateInput = {
   pathPrefix?: Prisma.SortOrder
   upstreamUrl?: Prisma.SortOrder
   stripPrefix?: Prisma.SortOrder
+  keyInQuery?: Prisma.SortOrder
+  ingestTokenHash?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
 }
@@ -367,6 +427,10 @@ export type StringFieldUpdateOperationsInput = {
 
 export type BoolFieldUpdateOperationsInput = {
   set?: boolean
+}
+
+export type NullableStringFieldUpdateOperationsInput = {
+  set?: string | null
 }
 
 export type DateTimeFieldUpdateOperationsInput = {
@@ -393,6 +457,9 @@ export type ApiCreateWithoutRoutesInput = {
   pathPrefix: string
   upstreamUrl: string
   stripPrefix?: boolean
+  keyInQuery?: string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -403,6 +470,9 @@ export type ApiUncheckedCreateWithoutRoutesInput = {
   pathPrefix: string
   upstreamUrl: string
   stripPrefix?: boolean
+  keyInQuery?: string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -429,6 +499,9 @@ export type ApiUpdateWithoutRoutesInput = {
   pathPrefix?: Prisma.StringFieldUpdateOperationsInput | string
   upstreamUrl?: Prisma.StringFieldUpdateOperationsInput | string
   stripPrefix?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  keyInQuery?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -439,6 +512,9 @@ export type ApiUncheckedUpdateWithoutRoutesInput = {
   pathPrefix?: Prisma.StringFieldUpdateOperationsInput | string
   upstreamUrl?: Prisma.StringFieldUpdateOperationsInput | string
   stripPrefix?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  keyInQuery?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  jwt?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  ingestTokenHash?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -480,6 +556,9 @@ export type ApiSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   pathPrefix?: boolean
   upstreamUrl?: boolean
   stripPrefix?: boolean
+  keyInQuery?: boolean
+  jwt?: boolean
+  ingestTokenHash?: boolean
   createdAt?: boolean
   updatedAt?: boolean
   routes?: boolean | Prisma.Api$routesArgs<ExtArgs>
@@ -492,6 +571,9 @@ export type ApiSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   pathPrefix?: boolean
   upstreamUrl?: boolean
   stripPrefix?: boolean
+  keyInQuery?: boolean
+  jwt?: boolean
+  ingestTokenHash?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["api"]>
@@ -502,6 +584,9 @@ export type ApiSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   pathPrefix?: boolean
   upstreamUrl?: boolean
   stripPrefix?: boolean
+  keyInQuery?: boolean
+  jwt?: boolean
+  ingestTokenHash?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }, ExtArgs["result"]["api"]>
@@ -512,11 +597,14 @@ export type ApiSelectScalar = {
   pathPrefix?: boolean
   upstreamUrl?: boolean
   stripPrefix?: boolean
+  keyInQuery?: boolean
+  jwt?: boolean
+  ingestTokenHash?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ApiOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "pathPrefix" | "upstreamUrl" | "stripPrefix" | "createdAt" | "updatedAt", ExtArgs["result"]["api"]>
+export type ApiOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "pathPrefix" | "upstreamUrl" | "stripPrefix" | "keyInQuery" | "jwt" | "ingestTokenHash" | "createdAt" | "updatedAt", ExtArgs["result"]["api"]>
 export type ApiInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   routes?: boolean | Prisma.Api$routesArgs<ExtArgs>
   _count?: boolean | Prisma.ApiCountOutputTypeDefaultArgs<ExtArgs>
@@ -538,6 +626,18 @@ export type $ApiPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
     pathPrefix: string
     upstreamUrl: string
     stripPrefix: boolean
+    /**
+     * Name of a query parameter that may carry the API key; null: keys only in headers.
+     */
+    keyInQuery: string | null
+    /**
+     * JWT bearer authentication (JWKS URL, issuer, audience, consumer claim, algorithms); null: off.
+     */
+    jwt: runtime.JsonValue | null
+    /**
+     * SHA-256 hex of the token that authenticates business-event ingestion for this API.
+     */
+    ingestTokenHash: string | null
     createdAt: Date
     updatedAt: Date
   }, ExtArgs["result"]["api"]>
@@ -969,6 +1069,9 @@ export interface ApiFieldRefs {
   readonly pathPrefix: Prisma.FieldRef<"Api", 'String'>
   readonly upstreamUrl: Prisma.FieldRef<"Api", 'String'>
   readonly stripPrefix: Prisma.FieldRef<"Api", 'Boolean'>
+  readonly keyInQuery: Prisma.FieldRef<"Api", 'String'>
+  readonly jwt: Prisma.FieldRef<"Api", 'Json'>
+  readonly ingestTokenHash: Prisma.FieldRef<"Api", 'String'>
   readonly createdAt: Prisma.FieldRef<"Api", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Api", 'DateTime'>
 }

@@ -34,6 +34,7 @@ export type ConsumerMinAggregateOutputType = {
   webhookUrl: string | null
   webhookSecret: string | null
   developerId: string | null
+  externalId: string | null
   groupId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -49,6 +50,7 @@ export type ConsumerMaxAggregateOutputType = {
   webhookUrl: string | null
   webhookSecret: string | null
   developerId: string | null
+  externalId: string | null
   groupId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -65,6 +67,7 @@ export type ConsumerCountAggregateOutputType = {
   webhookUrl: number
   webhookSecret: number
   developerId: number
+  externalId: number
   groupId: number
   createdAt: number
   updatedAt: number
@@ -82,6 +85,7 @@ export type ConsumerMinAggregateInputType = {
   webhookUrl?: true
   webhookSecret?: true
   developerId?: true
+  externalId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -97,6 +101,7 @@ export type ConsumerMaxAggregateInputType = {
   webhookUrl?: true
   webhookSecret?: true
   developerId?: true
+  externalId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -113,6 +118,7 @@ export type ConsumerCountAggregateInputType = {
   webhookUrl?: true
   webhookSecret?: true
   developerId?: true
+  externalId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -202,6 +208,7 @@ export type ConsumerGroupByOutputType = {
   webhookUrl: string | null
   webhookSecret: string | null
   developerId: string | null
+  externalId: string | null
   groupId: string | null
   createdAt: Date
   updatedAt: Date
@@ -239,6 +246,7 @@ export type ConsumerWhereInput = {
   webhookUrl?: Prisma.StringNullableFilter<"Consumer"> | string | null
   webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
   developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  externalId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
@@ -259,6 +267,7 @@ export type ConsumerOrderByWithRelationInput = {
   webhookUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   webhookSecret?: Prisma.SortOrderInput | Prisma.SortOrder
   developerId?: Prisma.SortOrderInput | Prisma.SortOrder
+  externalId?: Prisma.SortOrderInput | Prisma.SortOrder
   groupId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -270,6 +279,7 @@ export type ConsumerOrderByWithRelationInput = {
 
 export type ConsumerWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  externalId?: string
   AND?: Prisma.ConsumerWhereInput | Prisma.ConsumerWhereInput[]
   OR?: Prisma.ConsumerWhereInput[]
   NOT?: Prisma.ConsumerWhereInput | Prisma.ConsumerWhereInput[]
@@ -289,7 +299,7 @@ export type ConsumerWhereUniqueInput = Prisma.AtLeast<{
   developer?: Prisma.XOR<Prisma.DeveloperNullableScalarRelationFilter, Prisma.DeveloperWhereInput> | null
   apiKeys?: Prisma.ApiKeyListRelationFilter
   subscriptions?: Prisma.SubscriptionListRelationFilter
-}, "id">
+}, "id" | "externalId">
 
 export type ConsumerOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -302,6 +312,7 @@ export type ConsumerOrderByWithAggregationInput = {
   webhookUrl?: Prisma.SortOrderInput | Prisma.SortOrder
   webhookSecret?: Prisma.SortOrderInput | Prisma.SortOrder
   developerId?: Prisma.SortOrderInput | Prisma.SortOrder
+  externalId?: Prisma.SortOrderInput | Prisma.SortOrder
   groupId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -324,6 +335,7 @@ export type ConsumerScalarWhereWithAggregatesInput = {
   webhookUrl?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   webhookSecret?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   developerId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
+  externalId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Consumer"> | Date | string
@@ -339,6 +351,7 @@ export type ConsumerCreateInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -358,6 +371,7 @@ export type ConsumerUncheckedCreateInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   developerId?: string | null
+  externalId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -375,6 +389,7 @@ export type ConsumerUpdateInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -394,6 +409,7 @@ export type ConsumerUncheckedUpdateInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -412,6 +428,7 @@ export type ConsumerCreateManyInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   developerId?: string | null
+  externalId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -427,6 +444,7 @@ export type ConsumerUpdateManyMutationInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -442,6 +460,7 @@ export type ConsumerUncheckedUpdateManyInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -468,6 +487,7 @@ export type ConsumerCountOrderByAggregateInput = {
   webhookUrl?: Prisma.SortOrder
   webhookSecret?: Prisma.SortOrder
   developerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -483,6 +503,7 @@ export type ConsumerMaxOrderByAggregateInput = {
   webhookUrl?: Prisma.SortOrder
   webhookSecret?: Prisma.SortOrder
   developerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -498,6 +519,7 @@ export type ConsumerMinOrderByAggregateInput = {
   webhookUrl?: Prisma.SortOrder
   webhookSecret?: Prisma.SortOrder
   developerId?: Prisma.SortOrder
+  externalId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -643,6 +665,7 @@ export type ConsumerCreateWithoutGroupInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   developer?: Prisma.DeveloperCreateNestedOneWithoutConsumersInput
@@ -661,6 +684,7 @@ export type ConsumerUncheckedCreateWithoutGroupInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   developerId?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutConsumerInput
@@ -707,6 +731,7 @@ export type ConsumerScalarWhereInput = {
   webhookUrl?: Prisma.StringNullableFilter<"Consumer"> | string | null
   webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
   developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  externalId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
@@ -722,6 +747,7 @@ export type ConsumerCreateWithoutApiKeysInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -740,6 +766,7 @@ export type ConsumerUncheckedCreateWithoutApiKeysInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   developerId?: string | null
+  externalId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -772,6 +799,7 @@ export type ConsumerUpdateWithoutApiKeysInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -790,6 +818,7 @@ export type ConsumerUncheckedUpdateWithoutApiKeysInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -806,6 +835,7 @@ export type ConsumerCreateWithoutSubscriptionsInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -824,6 +854,7 @@ export type ConsumerUncheckedCreateWithoutSubscriptionsInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   developerId?: string | null
+  externalId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -856,6 +887,7 @@ export type ConsumerUpdateWithoutSubscriptionsInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -874,6 +906,7 @@ export type ConsumerUncheckedUpdateWithoutSubscriptionsInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -890,6 +923,7 @@ export type ConsumerCreateWithoutDeveloperInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -907,6 +941,7 @@ export type ConsumerUncheckedCreateWithoutDeveloperInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -951,6 +986,7 @@ export type ConsumerCreateManyGroupInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   developerId?: string | null
+  externalId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -965,6 +1001,7 @@ export type ConsumerUpdateWithoutGroupInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   developer?: Prisma.DeveloperUpdateOneWithoutConsumersNestedInput
@@ -983,6 +1020,7 @@ export type ConsumerUncheckedUpdateWithoutGroupInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutConsumerNestedInput
@@ -1000,6 +1038,7 @@ export type ConsumerUncheckedUpdateManyWithoutGroupInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1014,6 +1053,7 @@ export type ConsumerCreateManyDeveloperInput = {
   billingEmails?: Prisma.ConsumerCreatebillingEmailsInput | string[]
   webhookUrl?: string | null
   webhookSecret?: string | null
+  externalId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1029,6 +1069,7 @@ export type ConsumerUpdateWithoutDeveloperInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -1046,6 +1087,7 @@ export type ConsumerUncheckedUpdateWithoutDeveloperInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1063,6 +1105,7 @@ export type ConsumerUncheckedUpdateManyWithoutDeveloperInput = {
   billingEmails?: Prisma.ConsumerUpdatebillingEmailsInput | string[]
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1119,6 +1162,7 @@ export type ConsumerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   webhookUrl?: boolean
   webhookSecret?: boolean
   developerId?: boolean
+  externalId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1140,6 +1184,7 @@ export type ConsumerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   webhookUrl?: boolean
   webhookSecret?: boolean
   developerId?: boolean
+  externalId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1158,6 +1203,7 @@ export type ConsumerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   webhookUrl?: boolean
   webhookSecret?: boolean
   developerId?: boolean
+  externalId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1176,12 +1222,13 @@ export type ConsumerSelectScalar = {
   webhookUrl?: boolean
   webhookSecret?: boolean
   developerId?: boolean
+  externalId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ConsumerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "email" | "status" | "suspendedReason" | "timeZone" | "billingEmails" | "webhookUrl" | "webhookSecret" | "developerId" | "groupId" | "createdAt" | "updatedAt", ExtArgs["result"]["consumer"]>
+export type ConsumerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "email" | "status" | "suspendedReason" | "timeZone" | "billingEmails" | "webhookUrl" | "webhookSecret" | "developerId" | "externalId" | "groupId" | "createdAt" | "updatedAt", ExtArgs["result"]["consumer"]>
 export type ConsumerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
   developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
@@ -1226,6 +1273,10 @@ export type $ConsumerPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
      * The portal account that owns this consumer, if any.
      */
     developerId: string | null
+    /**
+     * The consumer's id in the provider's identity system: a JWT's consumer claim maps to it.
+     */
+    externalId: string | null
     groupId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1666,6 +1717,7 @@ export interface ConsumerFieldRefs {
   readonly webhookUrl: Prisma.FieldRef<"Consumer", 'String'>
   readonly webhookSecret: Prisma.FieldRef<"Consumer", 'String'>
   readonly developerId: Prisma.FieldRef<"Consumer", 'String'>
+  readonly externalId: Prisma.FieldRef<"Consumer", 'String'>
   readonly groupId: Prisma.FieldRef<"Consumer", 'String'>
   readonly createdAt: Prisma.FieldRef<"Consumer", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Consumer", 'DateTime'>

@@ -67,6 +67,7 @@ export type PlanMinAggregateOutputType = {
   overageBufferPercent: number | null
   overageUnitPriceMinor: number | null
   trialDays: number | null
+  countersUnavailable: $Enums.CountersUnavailablePolicy | null
   description: string | null
   isPublic: boolean | null
   archivedAt: Date | null
@@ -91,6 +92,7 @@ export type PlanMaxAggregateOutputType = {
   overageBufferPercent: number | null
   overageUnitPriceMinor: number | null
   trialDays: number | null
+  countersUnavailable: $Enums.CountersUnavailablePolicy | null
   description: string | null
   isPublic: boolean | null
   archivedAt: Date | null
@@ -118,6 +120,8 @@ export type PlanCountAggregateOutputType = {
   overageBufferPercent: number
   overageUnitPriceMinor: number
   trialDays: number
+  countersUnavailable: number
+  meters: number
   description: number
   isPublic: number
   archivedAt: number
@@ -168,6 +172,7 @@ export type PlanMinAggregateInputType = {
   overageBufferPercent?: true
   overageUnitPriceMinor?: true
   trialDays?: true
+  countersUnavailable?: true
   description?: true
   isPublic?: true
   archivedAt?: true
@@ -192,6 +197,7 @@ export type PlanMaxAggregateInputType = {
   overageBufferPercent?: true
   overageUnitPriceMinor?: true
   trialDays?: true
+  countersUnavailable?: true
   description?: true
   isPublic?: true
   archivedAt?: true
@@ -219,6 +225,8 @@ export type PlanCountAggregateInputType = {
   overageBufferPercent?: true
   overageUnitPriceMinor?: true
   trialDays?: true
+  countersUnavailable?: true
+  meters?: true
   description?: true
   isPublic?: true
   archivedAt?: true
@@ -333,6 +341,8 @@ export type PlanGroupByOutputType = {
   overageBufferPercent: number | null
   overageUnitPriceMinor: number
   trialDays: number
+  countersUnavailable: $Enums.CountersUnavailablePolicy
+  meters: runtime.JsonValue
   description: string | null
   isPublic: boolean
   archivedAt: Date | null
@@ -383,6 +393,8 @@ export type PlanWhereInput = {
   overageBufferPercent?: Prisma.IntNullableFilter<"Plan"> | number | null
   overageUnitPriceMinor?: Prisma.IntFilter<"Plan"> | number
   trialDays?: Prisma.IntFilter<"Plan"> | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFilter<"Plan"> | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonFilter<"Plan">
   description?: Prisma.StringNullableFilter<"Plan"> | string | null
   isPublic?: Prisma.BoolFilter<"Plan"> | boolean
   archivedAt?: Prisma.DateTimeNullableFilter<"Plan"> | Date | string | null
@@ -413,6 +425,8 @@ export type PlanOrderByWithRelationInput = {
   overageBufferPercent?: Prisma.SortOrderInput | Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  countersUnavailable?: Prisma.SortOrder
+  meters?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -446,6 +460,8 @@ export type PlanWhereUniqueInput = Prisma.AtLeast<{
   overageBufferPercent?: Prisma.IntNullableFilter<"Plan"> | number | null
   overageUnitPriceMinor?: Prisma.IntFilter<"Plan"> | number
   trialDays?: Prisma.IntFilter<"Plan"> | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFilter<"Plan"> | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonFilter<"Plan">
   description?: Prisma.StringNullableFilter<"Plan"> | string | null
   isPublic?: Prisma.BoolFilter<"Plan"> | boolean
   archivedAt?: Prisma.DateTimeNullableFilter<"Plan"> | Date | string | null
@@ -476,6 +492,8 @@ export type PlanOrderByWithAggregationInput = {
   overageBufferPercent?: Prisma.SortOrderInput | Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  countersUnavailable?: Prisma.SortOrder
+  meters?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -511,6 +529,8 @@ export type PlanScalarWhereWithAggregatesInput = {
   overageBufferPercent?: Prisma.IntNullableWithAggregatesFilter<"Plan"> | number | null
   overageUnitPriceMinor?: Prisma.IntWithAggregatesFilter<"Plan"> | number
   trialDays?: Prisma.IntWithAggregatesFilter<"Plan"> | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyWithAggregatesFilter<"Plan"> | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonWithAggregatesFilter<"Plan">
   description?: Prisma.StringNullableWithAggregatesFilter<"Plan"> | string | null
   isPublic?: Prisma.BoolWithAggregatesFilter<"Plan"> | boolean
   archivedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Plan"> | Date | string | null
@@ -538,6 +558,8 @@ export type PlanCreateInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -568,6 +590,8 @@ export type PlanUncheckedCreateInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -598,6 +622,8 @@ export type PlanUpdateInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -628,6 +654,8 @@ export type PlanUncheckedUpdateInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -658,6 +686,8 @@ export type PlanCreateManyInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -685,6 +715,8 @@ export type PlanUpdateManyMutationInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -712,6 +744,8 @@ export type PlanUncheckedUpdateManyInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -755,6 +789,8 @@ export type PlanCountOrderByAggregateInput = {
   overageBufferPercent?: Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  countersUnavailable?: Prisma.SortOrder
+  meters?: Prisma.SortOrder
   description?: Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrder
@@ -791,6 +827,7 @@ export type PlanMaxOrderByAggregateInput = {
   overageBufferPercent?: Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  countersUnavailable?: Prisma.SortOrder
   description?: Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrder
@@ -815,6 +852,7 @@ export type PlanMinOrderByAggregateInput = {
   overageBufferPercent?: Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  countersUnavailable?: Prisma.SortOrder
   description?: Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrder
@@ -873,8 +911,8 @@ export type PlanUpdatealertThresholdsInput = {
   push?: number | number[]
 }
 
-export type NullableStringFieldUpdateOperationsInput = {
-  set?: string | null
+export type EnumCountersUnavailablePolicyFieldUpdateOperationsInput = {
+  set?: $Enums.CountersUnavailablePolicy
 }
 
 export type NullableDateTimeFieldUpdateOperationsInput = {
@@ -943,6 +981,8 @@ export type PlanCreateWithoutVersionsInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -972,6 +1012,8 @@ export type PlanUncheckedCreateWithoutVersionsInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -1017,6 +1059,8 @@ export type PlanUpdateWithoutVersionsInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1046,6 +1090,8 @@ export type PlanUncheckedUpdateWithoutVersionsInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1075,6 +1121,8 @@ export type PlanCreateWithoutGroupInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -1104,6 +1152,8 @@ export type PlanUncheckedCreateWithoutGroupInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -1149,6 +1199,8 @@ export type PlanUpdateWithoutGroupInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1178,6 +1230,8 @@ export type PlanUncheckedUpdateWithoutGroupInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1207,6 +1261,8 @@ export type PlanCreateWithoutSubscriptionsInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -1236,6 +1292,8 @@ export type PlanUncheckedCreateWithoutSubscriptionsInput = {
   overageBufferPercent?: number | null
   overageUnitPriceMinor?: number
   trialDays?: number
+  countersUnavailable?: $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
   archivedAt?: Date | string | null
@@ -1281,6 +1339,8 @@ export type PlanUpdateWithoutSubscriptionsInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1310,6 +1370,8 @@ export type PlanUncheckedUpdateWithoutSubscriptionsInput = {
   overageBufferPercent?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
+  countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
   archivedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -1379,6 +1441,8 @@ export type PlanSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   overageBufferPercent?: boolean
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
+  countersUnavailable?: boolean
+  meters?: boolean
   description?: boolean
   isPublic?: boolean
   archivedAt?: boolean
@@ -1410,6 +1474,8 @@ export type PlanSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   overageBufferPercent?: boolean
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
+  countersUnavailable?: boolean
+  meters?: boolean
   description?: boolean
   isPublic?: boolean
   archivedAt?: boolean
@@ -1437,6 +1503,8 @@ export type PlanSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   overageBufferPercent?: boolean
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
+  countersUnavailable?: boolean
+  meters?: boolean
   description?: boolean
   isPublic?: boolean
   archivedAt?: boolean
@@ -1464,6 +1532,8 @@ export type PlanSelectScalar = {
   overageBufferPercent?: boolean
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
+  countersUnavailable?: boolean
+  meters?: boolean
   description?: boolean
   isPublic?: boolean
   archivedAt?: boolean
@@ -1471,7 +1541,7 @@ export type PlanSelectScalar = {
   updatedAt?: boolean
 }
 
-export type PlanOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "slug" | "name" | "tier" | "version" | "quotaLimit" | "quotaPeriod" | "ratePerSecond" | "rateBurst" | "concurrency" | "allowedEndpoints" | "count4xx" | "count5xx" | "alertThresholds" | "prices" | "currency" | "overageBufferPercent" | "overageUnitPriceMinor" | "trialDays" | "description" | "isPublic" | "archivedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["plan"]>
+export type PlanOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "slug" | "name" | "tier" | "version" | "quotaLimit" | "quotaPeriod" | "ratePerSecond" | "rateBurst" | "concurrency" | "allowedEndpoints" | "count4xx" | "count5xx" | "alertThresholds" | "prices" | "currency" | "overageBufferPercent" | "overageUnitPriceMinor" | "trialDays" | "countersUnavailable" | "meters" | "description" | "isPublic" | "archivedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["plan"]>
 export type PlanInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Plan$groupArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Plan$subscriptionsArgs<ExtArgs>
@@ -1521,6 +1591,11 @@ export type $PlanPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     overageBufferPercent: number | null
     overageUnitPriceMinor: number
     trialDays: number
+    countersUnavailable: $Enums.CountersUnavailablePolicy
+    /**
+     * Billable metric definitions (validated by the metering domain's meter schema).
+     */
+    meters: runtime.JsonValue
     description: string | null
     /**
      * Listed on the public pricing page and selectable in the portal.
@@ -1974,6 +2049,8 @@ export interface PlanFieldRefs {
   readonly overageBufferPercent: Prisma.FieldRef<"Plan", 'Int'>
   readonly overageUnitPriceMinor: Prisma.FieldRef<"Plan", 'Int'>
   readonly trialDays: Prisma.FieldRef<"Plan", 'Int'>
+  readonly countersUnavailable: Prisma.FieldRef<"Plan", 'CountersUnavailablePolicy'>
+  readonly meters: Prisma.FieldRef<"Plan", 'Json'>
   readonly description: Prisma.FieldRef<"Plan", 'String'>
   readonly isPublic: Prisma.FieldRef<"Plan", 'Boolean'>
   readonly archivedAt: Prisma.FieldRef<"Plan", 'DateTime'>
