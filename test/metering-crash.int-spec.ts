@@ -242,6 +242,18 @@ describe('metering under SIGKILL (Kafka, chDB)', () => {
         { topic: ingestTopic },
       );
       expect(new Map(perSource.map((row) => [row.key, Number(row.rows)]))).toEqual(ingestLedger);
+
+      // The rollups the usage API reads hold every stored row exactly once too, crashes included
+      // (a view that had not run before a kill is filled by the re-sent last insert).
+      for (const table of ['usage_requests_minute', 'usage_requests_hour', 'usage_requests_day']) {
+        const [rolled] = await store.query<{ requests: string }>(
+          `SELECT toString(sum(requests)) AS requests FROM ${table}`,
+        );
+        expect({ table, requests: Number(rolled.requests) }).toEqual({
+          table,
+          requests: ACCESS_EVENTS + INGEST_EVENTS,
+        });
+      }
     } finally {
       await store.close();
     }

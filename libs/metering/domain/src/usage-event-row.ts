@@ -23,6 +23,8 @@ export interface UsageEventRow {
   log_partition: number;
   /** Decimal string: offsets are 64-bit. */
   log_offset: string;
+  /** Deduplication token of the insert that stored the row (set by the metering processor). */
+  insert_token?: string;
 }
 
 export interface LogPosition {

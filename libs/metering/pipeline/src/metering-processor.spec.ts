@@ -40,10 +40,12 @@ class FakeStore implements AnalyticsStore {
   readonly queries: Array<{ sql: string; params: QueryParams | undefined }> = [];
   failures = 0;
   queryRows: unknown[] = [];
+  /** Answers by statement when set (else queryRows). */
+  respond: ((sql: string) => unknown[]) | null = null;
 
   async query<Row>(sql: string, params?: QueryParams): Promise<Row[]> {
     this.queries.push({ sql, params });
-    return this.queryRows as Row[];
+    return (this.respond?.(sql) ?? this.queryRows) as Row[];
   }
   async command(): Promise<void> {}
   async insert<Row extends object>(table: string, rows: Row[], options?: InsertOptions): Promise<void> {
@@ -148,12 +150,27 @@ describe('MeteringProcessor', () => {
     const { store, consumer } = await started();
     expect(consumer.options?.topics).toEqual([ACCESS_LOG, INGEST]);
     expect(consumer.options?.commit).toBe('manual');
-    store.queryRows = [{ log_partition: 2, next_offset: '41' }];
+    store.respond = (sql) => (sql.includes('insert_token') ? [] : [{ log_partition: 2, next_offset: '41' }]);
     await expect(consumer.options?.startPositions?.(ACCESS_LOG, [0, 1, 2])).resolves.toEqual(
       new Map([[2, '41']]),
     );
-    expect(store.queries[0].sql).toContain('FROM usage_events');
-    expect(store.queries[0].params).toEqual({ topic: ACCESS_LOG });
+    expect(store.queries[1].sql).toContain('FROM usage_events');
+    expect(store.queries[1].params).toEqual({ topic: ACCESS_LOG });
+    expect(store.inserts).toEqual([]); // nothing stored yet: nothing to re-send
+  });
+
+  it('re-sends the last insert of each assigned partition with its own token before resuming', async () => {
+    const { store, consumer } = await started();
+    const stored = [{ id: 'a', log_offset: '40', insert_token: `${ACCESS_LOG}:2:39-40` }];
+    store.respond = (sql) =>
+      sql.includes('DISTINCT insert_token')
+        ? [{ insert_token: `${ACCESS_LOG}:2:39-40` }]
+        : sql.startsWith('SELECT *')
+          ? stored
+          : [{ log_partition: 2, next_offset: '41' }];
+    await consumer.options?.startPositions?.(ACCESS_LOG, [2]);
+    expect(store.queries[0].params).toEqual({ topic: ACCESS_LOG, partitions: [2] });
+    expect(store.inserts).toEqual([{ table: 'usage_events', rows: stored, token: `${ACCESS_LOG}:2:39-40` }]);
   });
 
   it('holds a caught-up delivery until the flush interval, then inserts it once and commits past it', async () => {

@@ -149,9 +149,41 @@ export class MeteringProcessor {
       concurrency: CONCURRENCY,
       maxBatchRecords: maxBatchRows,
       onAssignment: (assignment) => this.onAssignment(assignment),
-      startPositions: (topic) => storedPositions(store, topic),
+      startPositions: async (topic, partitions) => {
+        await this.repairLastInserts(topic, partitions);
+        return storedPositions(store, topic);
+      },
       eachBatch: (batch) => this.handle(batch),
     });
+  }
+
+  /**
+   * Re-sends the last insert of each assigned partition with its own token. The raw rows are then a
+   * duplicate (dropped), while a rollup whose view did not run before a crash receives them once;
+   * when everything landed it is a no-op. Only the last insert of a partition can be incomplete:
+   * inserts of one partition run one after another.
+   */
+  private async repairLastInserts(topic: string, partitions: number[]): Promise<void> {
+    if (partitions.length === 0) return;
+    const { store, logger } = this.options;
+    const tokens = await store.query<{ insert_token: string }>(
+      "SELECT DISTINCT insert_token FROM usage_events WHERE insert_token != '' AND " +
+        '(log_partition, log_offset) IN (SELECT log_partition, max(log_offset) FROM usage_events ' +
+        'WHERE log_topic = {topic:String} AND has({partitions:Array(UInt32)}, log_partition) GROUP BY log_partition) ' +
+        'AND log_topic = {topic:String}',
+      { topic, partitions },
+    );
+    for (const { insert_token: token } of tokens) {
+      const rows = await store.query<UsageEventRow & { ingested_at: string }>(
+        'SELECT * FROM usage_events WHERE insert_token = {token:String} ' +
+          'ORDER BY log_topic, log_partition, log_offset',
+        { token },
+      );
+      if (rows.length === 0) continue;
+      await store.insert('usage_events', rows, { deduplicationToken: token });
+      this.metrics?.repairs.inc();
+      logger.info({ token, rows: rows.length }, 'metering: re-sent the last insert so every rollup holds it');
+    }
   }
 
   /** Stops consuming; deliveries in progress end (rows not yet inserted are read again next time). */
@@ -339,6 +371,7 @@ export class MeteringProcessor {
     signal: AbortSignal,
   ): Promise<void> {
     const base = this.options.retryBaseMs ?? 100;
+    for (const row of rows) row.insert_token = deduplicationToken;
     for (let attempt = 1; ; attempt += 1) {
       const started = this.now();
       try {
@@ -441,6 +474,11 @@ function abortError(batch: RecordBatch): Error {
 function createMetrics(registry: Registry, buffered: () => number) {
   const registers = [registry];
   return {
+    repairs: new Counter({
+      name: 'tollgate_metering_insert_repairs_total',
+      help: 'last inserts re-sent on partition assignment so that every rollup holds them',
+      registers,
+    }),
     lateRows: new Counter({
       name: 'tollgate_metering_late_rows_total',
       help: 'rows stored later than LATE_EVENT_GRACE_MS after their timestamp (each has a usage_corrections row)',

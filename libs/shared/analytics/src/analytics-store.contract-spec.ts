@@ -292,12 +292,14 @@ describe.each(adapters)('AnalyticsStore contract: $title', ({ adapter, options }
           ...event,
           ts: '2024-05-01 12:00:00.123',
           source: 'gateway',
+          insert_token: '',
           ingested_recently: 1,
         },
         {
           ...asText,
           ts: '2024-05-01 12:00:00.456',
           source: 'gateway',
+          insert_token: '',
           ingested_recently: 1,
         },
       ]);
