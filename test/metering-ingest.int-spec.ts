@@ -189,6 +189,28 @@ describe('ingest API (embedded platform)', () => {
     expect(problem.errors?.map((issue) => issue.field)).toEqual(fields);
   });
 
+  it('records an event that arrives after the grace window as a correction, once', async () => {
+    const lateAt = new Date(Date.now() - 2 * 3_600_000).toISOString(); // grace: 1 h by default
+    const late = event({ id: 'evt-late', type: 'sms.late', time: lateAt, data: { usage: { parts: 4 } } });
+    expect((await post(late)).status).toBe(202);
+    expect((await post(late)).status).toBe(202); // a resend: a duplicate, no second correction
+    const { corrections } = await eventually(
+      () =>
+        adminJson<{ corrections: Array<Record<string, unknown>> }>(
+          `/api/admin/consumers/${consumerId}/usage/corrections`,
+        ),
+      (value) => value.corrections.some((correction) => correction['source'] === 'sms.late'),
+      60_000,
+      'the late event recorded as a correction',
+    );
+    const mine = corrections.filter((correction) => correction['source'] === 'sms.late');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ ts: lateAt, units: { parts: 4 }, reason: expect.any(String) });
+    expect(Number(mine[0]['delayMs'])).toBeGreaterThan(3_600_000);
+    const unknown = await api('/api/admin/consumers/cons_missing/usage/corrections');
+    expect(unknown.status).toBe(404);
+  });
+
   it('answers malformed JSON and an empty batch with a 400 problem, and XML with a 415', async () => {
     for (const [body, contentType, status] of [
       ['{"specversion":', 'application/cloudevents+json', 400],

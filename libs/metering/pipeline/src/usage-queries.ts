@@ -28,6 +28,21 @@ interface MutableEvaluation {
   reported: Map<string, number>;
 }
 
+/** A late event, as billing reads it to adjust a window it already reported. */
+export interface UsageCorrection {
+  eventId: string;
+  source: string;
+  endpoint: string;
+  counted: boolean;
+  /** The event's own time: the window it belongs to (ISO 8601, UTC). */
+  ts: string;
+  ingestedAt: string;
+  delayMs: number;
+  requests: number;
+  units: Record<string, number>;
+  reason: string;
+}
+
 /**
  * Usage reads for the usage API: every figure comes from the rollups (migrations 0003 and 0004),
  * raw `usage_events` only for the sub-minute edges of a range, in one statement per call.
@@ -36,6 +51,42 @@ interface MutableEvaluation {
  */
 export class UsageQueries {
   constructor(private readonly store: AnalyticsStore) {}
+
+  /**
+   * A consumer's late events (usage_corrections), newest first: what billing turns into adjustments
+   * of windows it already reported. Replayed events collapse into one row (FINAL).
+   */
+  async corrections(consumerId: string, limit = 200): Promise<UsageCorrection[]> {
+    const rows = await this.store.query<{
+      event_id: string;
+      source: string;
+      endpoint: string;
+      counted: boolean | number;
+      ts: string;
+      ingested_at: string;
+      delay_ms: number | string;
+      requests: number | string;
+      units: Record<string, number>;
+      reason: string;
+    }>(
+      'SELECT event_id, source, endpoint, counted, ts, ingested_at, delay_ms, requests, units, reason ' +
+        'FROM usage_corrections FINAL WHERE consumer_id = {consumerId:String} ' +
+        'ORDER BY ingested_at DESC, event_id LIMIT {limit:UInt32}',
+      { consumerId, limit },
+    );
+    return rows.map((row) => ({
+      eventId: row.event_id,
+      source: row.source,
+      endpoint: row.endpoint,
+      counted: row.counted === true || row.counted === 1,
+      ts: `${row.ts.replace(' ', 'T')}Z`,
+      ingestedAt: `${row.ingested_at.replace(' ', 'T')}Z`,
+      delayMs: Number(row.delay_ms),
+      requests: Number(row.requests),
+      units: row.units,
+      reason: row.reason,
+    }));
+  }
 
   /** The figures of `range` as a whole. */
   async totals(

@@ -1,4 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { NotFoundError } from '@tollgate/errors';
+import { type UsageCorrection } from '@tollgate/metering-pipeline';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import {
   type UsageBreakdown,
@@ -13,6 +15,7 @@ import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from './plans-http.tok
 import {
   UsageBreakdownDto,
   UsageBreakdownQueryDocs,
+  UsageCorrectionsDto,
   UsageSummaryDto,
   UsageTimeseriesDto,
   UsageTimeseriesQueryDocs,
@@ -33,6 +36,24 @@ export class ConsumerUsageController {
   @ApiOkResponse({ type: UsageSummaryDto })
   async usage(@Param('id') consumerId: string): Promise<UsageSummary> {
     return consumerUsageSummary(this.deps.prisma, this.deps.usage, consumerId);
+  }
+
+  @Get(':id/usage/corrections')
+  @ApiOperation({
+    summary: "A consumer's late events (usage corrections)",
+    description:
+      'Events stored more than LATE_EVENT_GRACE_MS after their own timestamp, newest first (at most 200): billing adjusts the windows it already reported with them instead of changing a reported total.',
+  })
+  @ApiOkResponse({ type: UsageCorrectionsDto })
+  async corrections(
+    @Param('id') consumerId: string,
+  ): Promise<{ consumerId: string; corrections: UsageCorrection[] }> {
+    const consumer = await this.deps.prisma.consumer.findUnique({
+      where: { id: consumerId },
+      select: { id: true },
+    });
+    if (consumer === null) throw new NotFoundError('Consumer', consumerId);
+    return { consumerId, corrections: await this.deps.usage.corrections(consumerId) };
   }
 
   @Get(':id/usage/timeseries')

@@ -108,3 +108,23 @@ export function UsageBreakdownQueryDocs(): MethodDecorator {
     ...rangeQueries,
   );
 }
+
+/** OpenAPI description of a usage correction. */
+export class UsageCorrectionDto {
+  @ApiProperty({ format: 'uuid' }) eventId!: string;
+  @ApiProperty({ description: "'gateway' or the business event type" }) source!: string;
+  @ApiProperty() endpoint!: string;
+  @ApiProperty() counted!: boolean;
+  @ApiProperty({ format: 'date-time', description: "The event's own time: the window it belongs to" })
+  ts!: string;
+  @ApiProperty({ format: 'date-time' }) ingestedAt!: string;
+  @ApiProperty() delayMs!: number;
+  @ApiProperty() requests!: number;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) units!: Record<string, number>;
+  @ApiProperty() reason!: string;
+}
+
+export class UsageCorrectionsDto {
+  @ApiProperty() consumerId!: string;
+  @ApiProperty({ type: [UsageCorrectionDto] }) corrections!: UsageCorrectionDto[];
+}
