@@ -195,6 +195,9 @@ describe('config propagation (plans → Redis pub/sub → gateway)', () => {
     } finally {
       await bus.close();
     }
+    // The polling above (every 50 ms, on keys of the same consumer) drained its rate bucket (Free:
+    // 5/s, burst 10): let it refill, so a 429 below could only mean a lost snapshot.
+    await sleep(2_000);
     for (let request = 0; request < 4; request += 1) {
       expect(await call(survivor.key)).toBe(200);
       await sleep(250);

@@ -56,8 +56,10 @@ class TestBroker {
         '',
       ].join('\n'),
     );
-    // A cluster id is 16 bytes in base64url (22 characters).
-    const clusterId = randomBytes(16).toString('base64url');
+    // A cluster id is 16 bytes in base64url (22 characters). One starting with "-" would be read
+    // by the storage tool as an option, so the first character is kept alphanumeric.
+    let clusterId = randomBytes(16).toString('base64url');
+    while (!/^[A-Za-z0-9]/.test(clusterId)) clusterId = randomBytes(16).toString('base64url');
     await broker.java([
       '-Xmx128m',
       'kafka.tools.StorageTool',

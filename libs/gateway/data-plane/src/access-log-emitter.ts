@@ -47,8 +47,18 @@ interface FlushWaiter {
   resolve: () => void;
 }
 
-function toMessage(event: AccessLogEvent): OutgoingMessage {
-  return { key: event.consumerId, value: JSON.stringify(event) };
+/**
+ * Header on a record that may repeat one already in the log (a send retried after a failure that
+ * may have reached the broker, or a replay from the spool): metering looks such ids up before it
+ * stores them (docs/gateway-events.md).
+ */
+export const accessLogResendHeader = 'tollgate-resend';
+const resendHeaders: Readonly<Record<string, string>> = Object.freeze({ [accessLogResendHeader]: '1' });
+
+function toMessage(event: AccessLogEvent, resend: boolean): OutgoingMessage {
+  return resend
+    ? { key: event.consumerId, value: JSON.stringify(event), headers: resendHeaders }
+    : { key: event.consumerId, value: JSON.stringify(event) };
 }
 
 /**
@@ -77,6 +87,8 @@ export class AccessLogEmitter {
   private sentCount = 0;
   private failedCount = 0;
   private failureStreak = 0;
+  /** Events of a send that failed: the broker may have them already. */
+  private readonly retried = new WeakSet<AccessLogEvent>();
   private sending = false;
   private closed = false;
   private lingerTimer: NodeJS.Timeout | null = null;
@@ -245,9 +257,14 @@ export class AccessLogEmitter {
         if (batch.events.length === 0) continue;
         this.inFlight = batch;
         try {
-          await this.producer.send(this.topic, batch.events.map(toMessage));
+          const replay = batch.fromSpool !== null;
+          await this.producer.send(
+            this.topic,
+            batch.events.map((event) => toMessage(event, replay || this.retried.has(event))),
+          );
         } catch (error) {
           this.inFlight = null;
+          for (const event of batch.events) this.retried.add(event);
           // Back to the head of memory (order is kept), unless the spool already holds the batch.
           if (batch.fromSpool === null && !batch.spooled) this.buffer = batch.events.concat(this.buffer);
           this.failedCount += 1;

@@ -287,6 +287,29 @@ describe('MeteringProcessor', () => {
     expect(store.inserts[0].rows[0]).toMatchObject({ event_id: expect.stringMatching(/000000000001$/) });
   });
 
+  it('drops a resent event already stored or already taken, looking up only the marked records', async () => {
+    const { store, consumer } = await started({ flushIntervalMs: 1 });
+    const resent = (values: LogRecord[]) =>
+      values.map((record) => ({ ...record, headers: { 'tollgate-resend': '1' } }));
+    store.respond = (sql) =>
+      sql.includes('has({ids') ? [{ id: '0190a8d4-7e2f-7b3c-8a1d-000000000002' }] : [];
+    await consumer.deliver(
+      ACCESS_LOG,
+      4,
+      [
+        ...records(ACCESS_LOG, 4, 0, [event(1)]),
+        ...resent(records(ACCESS_LOG, 4, 1, [event(1), event(2), event(3)])),
+      ],
+      0,
+    );
+    const lookups = store.queries.filter((query) => query.sql.includes('has({ids'));
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0].params?.['ids']).toHaveLength(3);
+    // event 1 again (taken just before), event 2 (already stored): dropped; event 3 is new.
+    expect(store.inserts.map((insert) => insert.rows.map((row) => row.log_offset))).toEqual([['0', '3']]);
+    expect(consumer.commits.at(-1)).toBe(`${ACCESS_LOG}/4@4`);
+  });
+
   it('gives ingest rows the source of the record, else `ingest`', async () => {
     const { store, consumer } = await started({ flushIntervalMs: 1 });
     await consumer.deliver(

@@ -11,6 +11,9 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { describeRejection, parseMeteredEvent, unstorableReason } from './metered-event.parser';
 import { buildUsageEventRow } from './usage-event-row.builder';
 
+/** Set by the gateway on a record that may repeat one already sent (access-log-emitter.ts). */
+const resendHeader = 'tollgate-resend';
+
 export interface MeteringProcessorOptions {
   store: AnalyticsStore;
   consumer: EventLogConsumer;
@@ -46,6 +49,8 @@ interface PartitionBuffer {
   partition: number;
   defaultSource: string;
   rows: UsageEventRow[];
+  /** Rows of records marked as possible repeats (`tollgate-resend`): looked up before the insert. */
+  suspects: UsageEventRow[];
   next: bigint | null;
   /**
    * When the oldest record taken in was appended to the log (capped at when it was taken, so a
@@ -264,7 +269,15 @@ export class MeteringProcessor {
     let buffer = this.buffers.get(key);
     if (!buffer) {
       const defaultSource = this.sources.get(topic) ?? 'gateway';
-      buffer = { topic, partition, defaultSource, rows: [], next: null, since: Number.POSITIVE_INFINITY };
+      buffer = {
+        topic,
+        partition,
+        defaultSource,
+        rows: [],
+        suspects: [],
+        next: null,
+        since: Number.POSITIVE_INFINITY,
+      };
       this.buffers.set(key, buffer);
     }
     return buffer;
@@ -287,7 +300,9 @@ export class MeteringProcessor {
       const event = parseMeteredEvent(record.value);
       const unstorable = event ? unstorableReason(event) : null;
       if (event && unstorable === null) {
-        buffer.rows.push(buildUsageEventRow(event, record, event.source ?? defaultSource));
+        const row = buildUsageEventRow(event, record, event.source ?? defaultSource);
+        buffer.rows.push(row);
+        if (record.headers[resendHeader] === '1') buffer.suspects.push(row);
         continue;
       }
       rejected += 1;
@@ -321,6 +336,7 @@ export class MeteringProcessor {
    */
   private async flush(buffers: PartitionBuffer[], signal: AbortSignal): Promise<void> {
     const members = buffers.filter((buffer) => buffer.next !== null);
+    await this.dropRepeats(members);
     const byMonth = new Map<string, PartitionBuffer[]>();
     const spanning: PartitionBuffer[] = [];
     for (const buffer of members) {
@@ -353,6 +369,56 @@ export class MeteringProcessor {
       buffer.since = Number.POSITIVE_INFINITY;
     }
     if (members.length > 0) this.metrics?.flushLag.observe(Math.max(0, this.now() - oldest) / 1000);
+  }
+
+  /**
+   * Drops rows that repeat an event already stored or already taken: only rows of records the
+   * gateway marked as possible repeats are candidates (a send retried after a failure, a spool
+   * replay), so the lookup is rare. It reads `usage_events` by its sorting key (consumer, ts, id).
+   * Deterministic for a given ClickHouse state, so a retried insert keeps its rows and token.
+   */
+  private async dropRepeats(buffers: PartitionBuffer[]): Promise<void> {
+    const suspects = buffers.flatMap((buffer) => buffer.suspects);
+    if (suspects.length === 0) return;
+    const stored = new Set<string>();
+    for (let index = 0; index < suspects.length; index += 10_000) {
+      const chunk = suspects.slice(index, index + 10_000);
+      const timestamps = chunk.map((row) => row.ts).sort();
+      const found = await this.options.store.query<{ id: string }>(
+        'SELECT DISTINCT toString(id) AS id FROM usage_events WHERE ' +
+          'consumer_id IN {consumers:Array(String)} AND ' +
+          "ts >= toDateTime64({from:String}, 3, 'UTC') AND ts <= toDateTime64({to:String}, 3, 'UTC') AND " +
+          'has({ids:Array(String)}, toString(id))',
+        {
+          consumers: [...new Set(chunk.map((row) => row.consumer_id))],
+          from: timestamps[0],
+          to: timestamps[timestamps.length - 1],
+          ids: chunk.map((row) => row.id),
+        },
+      );
+      for (const { id } of found) stored.add(id);
+    }
+    const seen = new Set<string>();
+    const suspect = new Set(suspects);
+    let dropped = 0;
+    for (const buffer of buffers) {
+      if (buffer.suspects.length === 0 && stored.size === 0) {
+        for (const row of buffer.rows) seen.add(row.id);
+        continue;
+      }
+      buffer.rows = buffer.rows.filter((row) => {
+        const repeat = suspect.has(row) && (stored.has(row.id) || seen.has(row.id));
+        seen.add(row.id);
+        if (repeat) dropped += 1;
+        return !repeat;
+      });
+      buffer.suspects = [];
+    }
+    if (dropped > 0) {
+      this.bufferedRows -= dropped;
+      this.metrics?.repeats.inc(dropped);
+      this.options.logger.info({ dropped }, 'metering: dropped repeated events (a gateway resend)');
+    }
   }
 
   /** The first `count` rows of the buffer are in ClickHouse: forget them and commit past them. */
@@ -420,6 +486,7 @@ export class MeteringProcessor {
   private drop(buffer: PartitionBuffer): void {
     this.bufferedRows -= buffer.rows.length;
     buffer.rows = [];
+    buffer.suspects = [];
     buffer.next = null;
     buffer.since = Number.POSITIVE_INFINITY;
   }
@@ -474,6 +541,11 @@ function abortError(batch: RecordBatch): Error {
 function createMetrics(registry: Registry, buffered: () => number) {
   const registers = [registry];
   return {
+    repeats: new Counter({
+      name: 'tollgate_metering_repeats_dropped_total',
+      help: 'events a gateway sent again (after a failed send or from its spool) that were already stored',
+      registers,
+    }),
     repairs: new Counter({
       name: 'tollgate_metering_insert_repairs_total',
       help: 'last inserts re-sent on partition assignment so that every rollup holds them',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createAnalyticsStore, migrateAnalytics } from '@tollgate/analytics';
 import { toUsageEventRow, type UsageEventRow } from '@tollgate/metering-domain';
 import { type Logger } from '@tollgate/observability';
-import { type ConsumeOptions, type EventLogConsumer } from '@tollgate/ports';
+import { type ConsumeOptions, type EventLogConsumer, type LogRecord } from '@tollgate/ports';
 import { pino } from 'pino';
 import { MeteringProcessor } from './metering-processor';
 
@@ -96,6 +96,71 @@ it('re-sends the last insert of a partition so a rollup missed by a crash holds 
     expect(await total('usage_requests_minute')).toBe(7);
     expect(await total('usage_requests_hour')).toBe(7);
     expect(await total('usage_requests_day')).toBe(7);
+  } finally {
+    await store.close();
+  }
+});
+
+it('drops a resent event that is already stored, and stores a resent one that is not', async () => {
+  const store = await createAnalyticsStore({ database: 'repeats_spec', dataDirectory: directory });
+  try {
+    await migrateAnalytics(store);
+    const stored = rows(2, 0, `${TOPIC}:0:0-1`);
+    await store.insert('usage_events', stored, { deduplicationToken: `${TOPIC}:0:0-1` });
+    const consumer = new CapturingConsumer();
+    const logger = pino({ level: 'silent' }) as unknown as Logger;
+    const processor = new MeteringProcessor({
+      store,
+      consumer,
+      topic: TOPIC,
+      maxBatchRows: 100,
+      flushIntervalMs: 1,
+      logger,
+    });
+    await processor.start();
+    const eventOf = (row: UsageEventRow) =>
+      JSON.stringify({
+        id: row.id,
+        ts: Date.parse(`${row.ts.replace(' ', 'T')}Z`),
+        consumerId: row.consumer_id,
+        planId: row.plan_id,
+        apiId: row.api_id,
+        endpoint: row.endpoint,
+        method: row.method,
+        status: row.status,
+        requestBytes: 1,
+        responseBytes: 2,
+        latencyMs: 1,
+        upstreamLatencyMs: 1,
+        cached: false,
+        counted: true,
+        usage: row.usage,
+      });
+    const fresh = rows(1, 0, '')[0];
+    const records: LogRecord[] = [stored[1], fresh].map((row, index) => ({
+      topic: TOPIC,
+      partition: 0,
+      offset: String(2 + index),
+      key: row.consumer_id,
+      value: eventOf(row),
+      headers: { 'tollgate-resend': '1' },
+      timestamp: Date.now(),
+    }));
+    await consumer.options?.eachBatch({
+      topic: TOPIC,
+      partition: 0,
+      records,
+      remaining: 0,
+      signal: new AbortController().signal,
+    } as Parameters<ConsumeOptions['eachBatch']>[0]);
+    const [counts] = await store.query<{ rows: string; ids: string }>(
+      'SELECT toString(count()) AS rows, toString(uniqExact(id)) AS ids FROM usage_events',
+    );
+    expect(counts).toEqual({ rows: '3', ids: '3' });
+    const [rolled] = await store.query<{ requests: string }>(
+      'SELECT toString(sum(requests)) AS requests FROM usage_requests_minute',
+    );
+    expect(rolled.requests).toBe('3');
   } finally {
     await store.close();
   }
