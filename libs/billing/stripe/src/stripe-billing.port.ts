@@ -1,0 +1,104 @@
+/** What Tollgate asks of its billing provider; Stripe is the one implementation. */
+
+export interface ProductInput {
+  planId: string;
+  /** Plan version: a new version gets a new idempotency key, the product itself is per plan. */
+  version: number;
+  name: string;
+  description?: string;
+}
+
+export interface MeterInput {
+  /** Tollgate meter id. */
+  meterId: string;
+  displayName: string;
+  /** The event name usage is reported under; unique among active Stripe meters. */
+  eventName: string;
+  aggregation: 'sum' | 'count' | 'last';
+}
+
+export interface PriceTierInput {
+  upTo: number | 'inf';
+  /** Minor units as a decimal string, e.g. `'0.25'` (a quarter of a cent). */
+  unitAmountMinor?: string;
+  flatAmountMinor?: string;
+}
+
+export interface PriceInput {
+  /** Tollgate price component id, e.g. `prc_…` or `<planId>:base`. */
+  priceId: string;
+  planId: string;
+  version: number;
+  /** Stripe product id from `ensureProduct`. */
+  productId: string;
+  currency: string;
+  interval: 'month' | 'year';
+  /** Minor units as a decimal string; omit for tiered prices. */
+  unitAmountMinor?: string;
+  tiers?: PriceTierInput[];
+  tiersMode?: 'graduated' | 'volume';
+  /** Stripe meter id: makes the price metered. */
+  meterId?: string;
+}
+
+export interface CustomerInput {
+  consumerId: string;
+  email?: string;
+  name?: string;
+}
+
+export interface SubscriptionInput {
+  subscriptionId: string;
+  customerId: string;
+  /** Stripe price ids. */
+  priceIds: string[];
+}
+
+export interface UsageReport {
+  eventName: string;
+  customerId: string;
+  /** Integer or decimal string. */
+  value: number | string;
+  /** Deterministic: (subscription, meter, window, cumulative total) — see DESIGN.md. */
+  identifier: string;
+  timestamp: Date;
+}
+
+export type UsageReportOutcome = 'reported' | 'already_reported';
+
+export interface CheckoutSessionInput {
+  /** Tollgate id the session is for (e.g. the pending subscription): keys the request. */
+  referenceId: string;
+  priceIds: string[];
+  successUrl: string;
+  cancelUrl: string;
+  customerId?: string;
+  customerEmail?: string;
+}
+
+export interface PortalSessionInput {
+  customerId: string;
+  returnUrl: string;
+}
+
+export interface StripeRef {
+  id: string;
+}
+
+export interface SessionRef {
+  id: string;
+  url: string;
+}
+
+export interface BillingProvider {
+  ensureProduct(plan: ProductInput): Promise<StripeRef>;
+  ensureMeter(meter: MeterInput): Promise<StripeRef>;
+  ensurePrice(price: PriceInput): Promise<StripeRef>;
+  ensureCustomer(consumer: CustomerInput): Promise<StripeRef>;
+  createSubscription(subscription: SubscriptionInput): Promise<StripeRef>;
+  reportUsage(report: UsageReport): Promise<UsageReportOutcome>;
+  /** Reports in order with bounded concurrency; the first failure rejects after in-flight reports settle. */
+  reportUsageBatch(reports: UsageReport[]): Promise<UsageReportOutcome[]>;
+  createCheckoutSession(session: CheckoutSessionInput): Promise<SessionRef>;
+  createPortalSession(session: PortalSessionInput): Promise<SessionRef>;
+}

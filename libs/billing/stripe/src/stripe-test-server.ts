@@ -1,0 +1,797 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type FormParams, type FormValue, parseStripeForm } from './stripe-form.parser';
+
+/**
+ * An in-process HTTP server that answers the part of the Stripe API Tollgate uses, so tests
+ * can drive the official SDK without reaching Stripe. It validates parameters the way Stripe
+ * does for those endpoints and keeps every object in memory.
+ */
+
+export type StripeObject = { id: string; object: string } & Record<string, unknown>;
+
+export interface RecordedStripeCall {
+  method: string;
+  /** Path without the query string, e.g. `/v1/prices`. */
+  path: string;
+  /** Decoded body (POST) or query (GET) parameters. */
+  params: FormParams;
+  idempotencyKey?: string;
+  status: number;
+}
+
+export interface AcceptedMeterEvent {
+  eventName: string;
+  customerId: string;
+  value: number;
+  identifier: string;
+  /** Seconds since the epoch, as Stripe stores it. */
+  timestamp: number;
+}
+
+export interface StripeTestServerOptions {
+  /** Milliseconds since the epoch; lets a test move past the 24 h idempotency and identifier windows. */
+  now?: () => number;
+}
+
+export interface StripeTestServer {
+  /** `http://127.0.0.1:<port>`: what the adapter reads from `STRIPE_API_BASE`. */
+  url: string;
+  host: string;
+  port: number;
+  calls: RecordedStripeCall[];
+  /** Every created object by id (products, prices, meters, customers, subscriptions, sessions). */
+  objects: Map<string, StripeObject>;
+  meterEvents: AcceptedMeterEvent[];
+  /** Sum of accepted meter event values for one event name and customer. */
+  meterTotal(eventName: string, customerId: string): number;
+  /** The next `count` requests answer `status` (429 `rate_limit_error` by default, 5xx `api_error`). */
+  failNext(count: number, status?: number): void;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+class StripeApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly param?: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+
+  toBody(): Record<string, unknown> {
+    return {
+      error: {
+        type: this.type,
+        message: this.message,
+        ...(this.param === undefined ? {} : { param: this.param }),
+        ...(this.code === undefined ? {} : { code: this.code }),
+      },
+    };
+  }
+}
+
+function missing(param: string): StripeApiFailure {
+  return new StripeApiFailure(
+    400,
+    'invalid_request_error',
+    `Missing required param: ${param}.`,
+    param,
+    'parameter_missing',
+  );
+}
+
+function invalid(param: string, message: string): StripeApiFailure {
+  return new StripeApiFailure(400, 'invalid_request_error', message, param, 'parameter_invalid_empty');
+}
+
+function noSuch(kind: string, id: string, param: string, status = 400): StripeApiFailure {
+  return new StripeApiFailure(
+    status,
+    'invalid_request_error',
+    `No such ${kind}: '${id}'`,
+    param,
+    'resource_missing',
+  );
+}
+
+function text(params: FormParams | FormValue | undefined, name: string): string | undefined {
+  if (params === undefined || typeof params !== 'object' || Array.isArray(params)) return undefined;
+  const value = params[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function requiredText(params: FormParams | FormValue | undefined, name: string, param = name): string {
+  const value = text(params, name);
+  if (value === undefined || value === '') throw missing(param);
+  return value;
+}
+
+function record(
+  params: FormParams | FormValue | undefined,
+  name: string,
+): Record<string, FormValue> | undefined {
+  if (params === undefined || typeof params !== 'object' || Array.isArray(params)) return undefined;
+  const value = params[name];
+  return typeof value === 'object' && !Array.isArray(value) ? value : undefined;
+}
+
+function list(params: FormParams, name: string): FormValue[] | undefined {
+  const value = params[name];
+  return Array.isArray(value) ? value : undefined;
+}
+
+function integer(value: string | undefined, param: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw invalid(param, `Invalid integer: ${value}`);
+  return Number(value);
+}
+
+function decimal(value: string | undefined, param: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+(\.\d+)?$/.test(value)) throw invalid(param, `Invalid decimal: ${value}`);
+  return value;
+}
+
+function oneOf(value: string | undefined, allowed: string[], param: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value)) {
+    throw invalid(param, `Invalid ${param}: must be one of ${allowed.join(', ')}`);
+  }
+  return value;
+}
+
+function stringMap(value: Record<string, FormValue> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, inner] of Object.entries(value ?? {})) if (typeof inner === 'string') out[key] = inner;
+  return out;
+}
+
+/** Canonical JSON (sorted keys) so equal parameter sets compare equal whatever their order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonical(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function newId(prefix: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  const bytes = randomBytes(14);
+  let suffix = '';
+  for (const byte of bytes) suffix += alphabet[byte % alphabet.length];
+  return `${prefix}_${suffix}`;
+}
+
+function secretKeyOf(request: IncomingMessage): string | undefined {
+  const header = request.headers.authorization ?? '';
+  const bearer = /^Bearer (\S+)$/.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic (\S+)$/.exec(header);
+  if (basic)
+    return Buffer.from(basic[1] ?? '', 'base64')
+      .toString('utf8')
+      .split(':')[0];
+  return undefined;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface StoredResponse {
+  fingerprint: string;
+  status: number;
+  body: unknown;
+  storedAt: number;
+}
+
+/** Starts the server on 127.0.0.1 and an ephemeral port. */
+export async function startStripeTestServer(
+  options: StripeTestServerOptions = {},
+): Promise<StripeTestServer> {
+  const now = options.now ?? Date.now;
+  const calls: RecordedStripeCall[] = [];
+  const objects = new Map<string, StripeObject>();
+  const meterEvents: AcceptedMeterEvent[] = [];
+  const identifiersSeen = new Map<string, number>();
+  const idempotent = new Map<string, StoredResponse>();
+  const failures: number[] = [];
+  let baseUrl = '';
+
+  const seconds = (): number => Math.floor(now() / 1000);
+
+  const store = (object: StripeObject): StripeObject => {
+    objects.set(object.id, object);
+    return object;
+  };
+
+  const find = (id: string, object: string): StripeObject | undefined => {
+    const found = objects.get(id);
+    return found?.object === object ? found : undefined;
+  };
+
+  const base = (id: string, object: string): StripeObject => ({
+    id,
+    object,
+    created: seconds(),
+    livemode: false,
+  });
+
+  const createProduct = (params: FormParams): StripeObject => {
+    const name = requiredText(params, 'name');
+    const id = text(params, 'id') ?? newId('prod');
+    if (objects.has(id)) {
+      throw new StripeApiFailure(
+        400,
+        'invalid_request_error',
+        `Product already exists.`,
+        'id',
+        'resource_already_exists',
+      );
+    }
+    return store({
+      ...base(id, 'product'),
+      name,
+      description: text(params, 'description') ?? null,
+      active: text(params, 'active') !== 'false',
+      metadata: stringMap(record(params, 'metadata')),
+    });
+  };
+
+  const parseTiers = (params: FormParams): Array<Record<string, unknown>> => {
+    const tiers = list(params, 'tiers');
+    if (tiers === undefined || tiers.length === 0) throw missing('tiers');
+    return tiers.map((tier, index) => {
+      const upTo = requiredText(tier, 'up_to', `tiers[${index}][up_to]`);
+      const isLast = index === tiers.length - 1;
+      if (upTo === 'inf' ? !isLast : isLast) {
+        throw invalid(
+          `tiers[${index}][up_to]`,
+          'The last tier, and only the last, must have `up_to` set to `inf`.',
+        );
+      }
+      const unitAmount = integer(text(tier, 'unit_amount'), `tiers[${index}][unit_amount]`);
+      const unitAmountDecimal = decimal(
+        text(tier, 'unit_amount_decimal'),
+        `tiers[${index}][unit_amount_decimal]`,
+      );
+      const flatAmount = integer(text(tier, 'flat_amount'), `tiers[${index}][flat_amount]`);
+      const flatAmountDecimal = decimal(
+        text(tier, 'flat_amount_decimal'),
+        `tiers[${index}][flat_amount_decimal]`,
+      );
+      const hasUnit = unitAmount !== undefined || unitAmountDecimal !== undefined;
+      const hasFlat = flatAmount !== undefined || flatAmountDecimal !== undefined;
+      if (!hasUnit && !hasFlat) throw missing(`tiers[${index}][unit_amount]`);
+      return {
+        up_to: upTo === 'inf' ? null : integer(upTo, `tiers[${index}][up_to]`),
+        unit_amount: unitAmount ?? null,
+        unit_amount_decimal: unitAmountDecimal ?? (unitAmount === undefined ? null : String(unitAmount)),
+        flat_amount: flatAmount ?? null,
+        flat_amount_decimal: flatAmountDecimal ?? (flatAmount === undefined ? null : String(flatAmount)),
+      };
+    });
+  };
+
+  const createPrice = (params: FormParams): StripeObject => {
+    const currency = requiredText(params, 'currency');
+    if (!/^[a-z]{3}$/.test(currency)) throw invalid('currency', `Invalid currency: ${currency}`);
+    let productId = text(params, 'product');
+    const productData = record(params, 'product_data');
+    if (productId === undefined && productData === undefined) throw missing('product');
+    if (productId !== undefined) {
+      if (find(productId, 'product') === undefined) throw noSuch('product', productId, 'product');
+    } else {
+      productId = createProduct({
+        ...productData,
+        name: requiredText(productData, 'name', 'product_data[name]'),
+      }).id;
+    }
+    const billingScheme =
+      oneOf(text(params, 'billing_scheme'), ['per_unit', 'tiered'], 'billing_scheme') ?? 'per_unit';
+    const unitAmount = integer(text(params, 'unit_amount'), 'unit_amount');
+    const unitAmountDecimal = decimal(text(params, 'unit_amount_decimal'), 'unit_amount_decimal');
+    let tiers: Array<Record<string, unknown>> | null = null;
+    let tiersMode: string | null = null;
+    if (billingScheme === 'tiered') {
+      tiersMode = oneOf(text(params, 'tiers_mode'), ['graduated', 'volume'], 'tiers_mode') ?? null;
+      if (tiersMode === null) throw missing('tiers_mode');
+      tiers = parseTiers(params);
+      if (unitAmount !== undefined || unitAmountDecimal !== undefined) {
+        throw invalid('unit_amount', 'You may not set `unit_amount` when `billing_scheme` is `tiered`.');
+      }
+    } else {
+      if (params['tiers'] !== undefined || params['tiers_mode'] !== undefined) {
+        throw invalid('billing_scheme', '`tiers` require `billing_scheme=tiered`.');
+      }
+      if (unitAmount === undefined && unitAmountDecimal === undefined) throw missing('unit_amount');
+      if (unitAmount !== undefined && unitAmountDecimal !== undefined) {
+        throw invalid(
+          'unit_amount_decimal',
+          'You may only specify one of `unit_amount` and `unit_amount_decimal`.',
+        );
+      }
+      if ((unitAmount ?? 0) < 0 || Number(unitAmountDecimal ?? 0) < 0) {
+        throw invalid('unit_amount', 'The unit amount must be zero or greater.');
+      }
+    }
+
+    let recurring: Record<string, unknown> | null = null;
+    const recurringParams = record(params, 'recurring');
+    if (recurringParams !== undefined) {
+      const interval = oneOf(
+        requiredText(recurringParams, 'interval', 'recurring[interval]'),
+        ['day', 'week', 'month', 'year'],
+        'recurring[interval]',
+      );
+      const usageType =
+        oneOf(text(recurringParams, 'usage_type'), ['licensed', 'metered'], 'recurring[usage_type]') ??
+        'licensed';
+      const meter = text(recurringParams, 'meter');
+      if (usageType === 'metered') {
+        if (meter === undefined) throw missing('recurring[meter]');
+        if (find(meter, 'billing.meter') === undefined)
+          throw noSuch('billing.meter', meter, 'recurring[meter]');
+      } else if (meter !== undefined) {
+        throw invalid('recurring[meter]', '`recurring[meter]` requires `recurring[usage_type]=metered`.');
+      }
+      recurring = {
+        interval,
+        interval_count: integer(text(recurringParams, 'interval_count'), 'recurring[interval_count]') ?? 1,
+        usage_type: usageType,
+        meter: meter ?? null,
+        trial_period_days: null,
+      };
+    }
+
+    const lookupKey = text(params, 'lookup_key');
+    if (lookupKey !== undefined) {
+      const holder = [...objects.values()].find(
+        (object) => object.object === 'price' && object['lookup_key'] === lookupKey,
+      );
+      if (holder !== undefined) {
+        if (text(params, 'transfer_lookup_key') !== 'true') {
+          throw invalid('lookup_key', `A price (\`${holder.id}\`) already uses that lookup key.`);
+        }
+        holder['lookup_key'] = null;
+      }
+    }
+
+    return store({
+      ...base(newId('price'), 'price'),
+      active: text(params, 'active') !== 'false',
+      billing_scheme: billingScheme,
+      currency,
+      lookup_key: lookupKey ?? null,
+      metadata: stringMap(record(params, 'metadata')),
+      nickname: text(params, 'nickname') ?? null,
+      product: productId,
+      recurring,
+      tiers,
+      tiers_mode: tiersMode,
+      type: recurring === null ? 'one_time' : 'recurring',
+      unit_amount: unitAmount ?? null,
+      unit_amount_decimal: unitAmountDecimal ?? (unitAmount === undefined ? null : String(unitAmount)),
+    });
+  };
+
+  const createMeter = (params: FormParams): StripeObject => {
+    const displayName = requiredText(params, 'display_name');
+    const eventName = requiredText(params, 'event_name');
+    const formula = oneOf(
+      requiredText(record(params, 'default_aggregation'), 'formula', 'default_aggregation[formula]'),
+      ['sum', 'count', 'last'],
+      'default_aggregation[formula]',
+    );
+    const taken = [...objects.values()].some(
+      (object) =>
+        object.object === 'billing.meter' &&
+        object['event_name'] === eventName &&
+        object['status'] === 'active',
+    );
+    if (taken) throw invalid('event_name', `An active meter with event_name '${eventName}' already exists.`);
+    const mapping = record(params, 'customer_mapping');
+    const valueSettings = record(params, 'value_settings');
+    return store({
+      ...base(newId('mtr'), 'billing.meter'),
+      display_name: displayName,
+      event_name: eventName,
+      status: 'active',
+      default_aggregation: { formula },
+      customer_mapping: {
+        type: oneOf(text(mapping, 'type'), ['by_id'], 'customer_mapping[type]') ?? 'by_id',
+        event_payload_key: text(mapping, 'event_payload_key') ?? 'stripe_customer_id',
+      },
+      value_settings: { event_payload_key: text(valueSettings, 'event_payload_key') ?? 'value' },
+      event_time_window: text(params, 'event_time_window') ?? null,
+    });
+  };
+
+  const createMeterEvent = (params: FormParams): Record<string, unknown> => {
+    const eventName = requiredText(params, 'event_name');
+    const payload = record(params, 'payload');
+    if (payload === undefined) throw missing('payload');
+    const meter = [...objects.values()].find(
+      (object) =>
+        object.object === 'billing.meter' &&
+        object['event_name'] === eventName &&
+        object['status'] === 'active',
+    );
+    if (meter === undefined)
+      throw invalid('event_name', `No active meter was found for event_name '${eventName}'.`);
+    const customerKey = (meter['customer_mapping'] as { event_payload_key: string }).event_payload_key;
+    const valueKey = (meter['value_settings'] as { event_payload_key: string }).event_payload_key;
+    const customerId = requiredText(payload, customerKey, `payload[${customerKey}]`);
+    const rawValue = text(payload, valueKey);
+    const formula = (meter['default_aggregation'] as { formula: string }).formula;
+    if (rawValue === undefined && formula !== 'count') throw missing(`payload[${valueKey}]`);
+    if (rawValue !== undefined && !/^-?\d+(\.\d+)?$/.test(rawValue)) {
+      throw invalid(`payload[${valueKey}]`, `The value must be a number; got '${rawValue}'.`);
+    }
+    const timestamp = integer(text(params, 'timestamp'), 'timestamp') ?? seconds();
+    if (timestamp < seconds() - 35 * 24 * 60 * 60 || timestamp > seconds() + 5 * 60) {
+      throw invalid(
+        'timestamp',
+        'The timestamp must be within the past 35 calendar days or up to 5 minutes in the future.',
+      );
+    }
+    const identifier = text(params, 'identifier') ?? newId('mev');
+    const seenAt = identifiersSeen.get(identifier);
+    if (seenAt !== undefined && now() - seenAt < DAY_MS) {
+      throw new StripeApiFailure(
+        400,
+        'invalid_request_error',
+        `A meter event with identifier '${identifier}' already exists.`,
+        'identifier',
+        'resource_already_exists',
+      );
+    }
+    identifiersSeen.set(identifier, now());
+    meterEvents.push({ eventName, customerId, value: Number(rawValue ?? '1'), identifier, timestamp });
+    return {
+      object: 'billing.meter_event',
+      created: seconds(),
+      event_name: eventName,
+      identifier,
+      livemode: false,
+      payload: stringMap(payload),
+      timestamp,
+    };
+  };
+
+  const createCustomer = (params: FormParams): StripeObject => {
+    const email = text(params, 'email');
+    if (email !== undefined && !/^[^@\s]+@[^@\s]+$/.test(email))
+      throw invalid('email', `Invalid email address: ${email}`);
+    return store({
+      ...base(newId('cus'), 'customer'),
+      email: email ?? null,
+      name: text(params, 'name') ?? null,
+      metadata: stringMap(record(params, 'metadata')),
+    });
+  };
+
+  const requireCustomer = (params: FormParams): StripeObject => {
+    const customerId = requiredText(params, 'customer');
+    const customer = find(customerId, 'customer');
+    if (customer === undefined) throw noSuch('customer', customerId, 'customer');
+    return customer;
+  };
+
+  const recurringPrice = (priceId: string | undefined, param: string): StripeObject => {
+    if (priceId === undefined) throw missing(param);
+    const price = find(priceId, 'price');
+    if (price === undefined) throw noSuch('price', priceId, param);
+    if (price['recurring'] === null) {
+      throw invalid(
+        param,
+        `The price specified (${priceId}) is a one-time price; a recurring price is required.`,
+      );
+    }
+    return price;
+  };
+
+  const createSubscription = (params: FormParams): StripeObject => {
+    const customer = requireCustomer(params);
+    const items = list(params, 'items');
+    if (items === undefined || items.length === 0) throw missing('items');
+    const subscriptionId = newId('sub');
+    const data = items.map((item, index) => {
+      const price = recurringPrice(text(item, 'price'), `items[${index}][price]`);
+      const metered = (price['recurring'] as { usage_type: string }).usage_type === 'metered';
+      const quantity = integer(text(item, 'quantity'), `items[${index}][quantity]`);
+      if (metered && quantity !== undefined) {
+        throw invalid(`items[${index}][quantity]`, 'You cannot set the quantity for metered plans.');
+      }
+      return {
+        id: newId('si'),
+        object: 'subscription_item',
+        price,
+        quantity: metered ? undefined : (quantity ?? 1),
+        subscription: subscriptionId,
+      };
+    });
+    return store({
+      ...base(subscriptionId, 'subscription'),
+      customer: customer.id,
+      status: 'active',
+      items: {
+        object: 'list',
+        data,
+        has_more: false,
+        url: `/v1/subscription_items?subscription=${subscriptionId}`,
+      },
+      metadata: stringMap(record(params, 'metadata')),
+      cancel_at_period_end: false,
+    });
+  };
+
+  const createCheckoutSession = (params: FormParams): StripeObject => {
+    const mode = oneOf(requiredText(params, 'mode'), ['payment', 'setup', 'subscription'], 'mode');
+    const successUrl = requiredText(params, 'success_url');
+    const cancelUrl = text(params, 'cancel_url');
+    const customerId = text(params, 'customer');
+    const customerEmail = text(params, 'customer_email');
+    if (customerId !== undefined && customerEmail !== undefined) {
+      throw invalid(
+        'customer_email',
+        'You may only specify one of these parameters: customer, customer_email.',
+      );
+    }
+    if (customerId !== undefined && find(customerId, 'customer') === undefined) {
+      throw noSuch('customer', customerId, 'customer');
+    }
+    const lineItems = list(params, 'line_items');
+    if (mode === 'subscription') {
+      if (lineItems === undefined || lineItems.length === 0) throw missing('line_items');
+      lineItems.forEach((item, index) => recurringPrice(text(item, 'price'), `line_items[${index}][price]`));
+    }
+    const id = newId('cs_test');
+    return store({
+      ...base(id, 'checkout.session'),
+      mode,
+      customer: customerId ?? null,
+      customer_email: customerEmail ?? null,
+      client_reference_id: text(params, 'client_reference_id') ?? null,
+      success_url: successUrl,
+      cancel_url: cancelUrl ?? null,
+      status: 'open',
+      metadata: stringMap(record(params, 'metadata')),
+      url: `${baseUrl}/c/pay/${id}`,
+    });
+  };
+
+  const createPortalSession = (params: FormParams): StripeObject => {
+    const customer = requireCustomer(params);
+    const returnUrl = requiredText(params, 'return_url');
+    const id = newId('bps');
+    return store({
+      ...base(id, 'billing_portal.session'),
+      customer: customer.id,
+      return_url: returnUrl,
+      url: `${baseUrl}/p/session/${id}`,
+    });
+  };
+
+  interface Collection {
+    object: string;
+    create: (params: FormParams) => Record<string, unknown>;
+    /** List filters: parameter name → how an object matches it. */
+    filters?: Record<string, (object: StripeObject, value: FormValue) => boolean>;
+  }
+
+  const equals =
+    (field: string) =>
+    (object: StripeObject, value: FormValue): boolean =>
+      String(object[field]) === value;
+
+  const collections: Record<string, Collection> = {
+    '/v1/products': { object: 'product', create: createProduct, filters: { active: equals('active') } },
+    '/v1/prices': {
+      object: 'price',
+      create: createPrice,
+      filters: {
+        product: equals('product'),
+        active: equals('active'),
+        lookup_keys: (object, value) =>
+          Array.isArray(value) && value.includes(object['lookup_key'] as string),
+      },
+    },
+    '/v1/billing/meters': {
+      object: 'billing.meter',
+      create: createMeter,
+      filters: { status: equals('status') },
+    },
+    '/v1/billing/meter_events': { object: 'billing.meter_event', create: createMeterEvent },
+    '/v1/customers': { object: 'customer', create: createCustomer, filters: { email: equals('email') } },
+    '/v1/subscriptions': {
+      object: 'subscription',
+      create: createSubscription,
+      filters: { customer: equals('customer'), status: equals('status') },
+    },
+    '/v1/checkout/sessions': {
+      object: 'checkout.session',
+      create: createCheckoutSession,
+      filters: { customer: equals('customer') },
+    },
+    '/v1/billing_portal/sessions': { object: 'billing_portal.session', create: createPortalSession },
+  };
+
+  const listObjects = (path: string, collection: Collection, params: FormParams): Record<string, unknown> => {
+    const limit = integer(text(params, 'limit'), 'limit') ?? 10;
+    if (limit < 1 || limit > 100) throw invalid('limit', 'The limit must be between 1 and 100.');
+    let matching = [...objects.values()]
+      .filter((object) => object.object === collection.object)
+      .filter((object) =>
+        Object.entries(collection.filters ?? {}).every(([name, matches]) => {
+          const value = params[name];
+          return value === undefined || matches(object, value);
+        }),
+      )
+      .reverse();
+    const after = text(params, 'starting_after');
+    if (after !== undefined) {
+      const index = matching.findIndex((object) => object.id === after);
+      if (index < 0) throw noSuch(collection.object, after, 'starting_after');
+      matching = matching.slice(index + 1);
+    }
+    return { object: 'list', data: matching.slice(0, limit), has_more: matching.length > limit, url: path };
+  };
+
+  const route = (method: string, path: string, params: FormParams): Record<string, unknown> => {
+    const collection = collections[path];
+    if (collection !== undefined) {
+      if (method === 'POST') return collection.create(params);
+      if (method === 'GET' && collection.filters !== undefined) return listObjects(path, collection, params);
+    }
+    const single = /^(.*)\/([^/]+)$/.exec(path);
+    const parent = single ? collections[single[1] ?? ''] : undefined;
+    if (single && parent?.filters !== undefined && method === 'GET') {
+      const id = single[2] ?? '';
+      const found = find(id, parent.object);
+      if (found === undefined) throw noSuch(parent.object.replace(/^.*\./, ''), id, 'id', 404);
+      return found;
+    }
+    throw new StripeApiFailure(
+      404,
+      'invalid_request_error',
+      `Unrecognized request URL (${method}: ${path}).`,
+    );
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const method = request.method ?? 'GET';
+    const [path = '/', query = ''] = (request.url ?? '/').split('?', 2);
+    const body = await readBody(request);
+    const params = parseStripeForm(method === 'GET' || method === 'DELETE' ? query : body);
+    const idempotencyKey = request.headers['idempotency-key'];
+    const key = typeof idempotencyKey === 'string' ? idempotencyKey : undefined;
+    const call: RecordedStripeCall = { method, path, params, idempotencyKey: key, status: 0 };
+    calls.push(call);
+
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+      call.status = status;
+      response.writeHead(status, {
+        'content-type': 'application/json',
+        'request-id': newId('req'),
+        ...headers,
+      });
+      response.end(JSON.stringify(payload));
+    };
+
+    const failure = failures.shift();
+    if (failure !== undefined) {
+      const rateLimited = failure === 429;
+      send(failure, {
+        error: rateLimited
+          ? {
+              type: 'rate_limit_error',
+              code: 'rate_limit',
+              message: 'Too many requests hit the API too quickly.',
+            }
+          : { type: 'api_error', message: 'An unexpected error occurred on the test server.' },
+      });
+      return;
+    }
+
+    const secretKey = secretKeyOf(request);
+    if (secretKey === undefined || !/^sk_test_\w+$/.test(secretKey)) {
+      send(401, {
+        error: {
+          type: 'invalid_request_error',
+          message:
+            secretKey === undefined
+              ? 'You did not provide an API key. Provide it in the Authorization header as a Bearer token.'
+              : 'Invalid API Key provided: test-mode secret keys start with sk_test_.',
+        },
+      });
+      return;
+    }
+
+    const scopedKey = key === undefined || method !== 'POST' ? undefined : `${secretKey}\u0000${key}`;
+    const fingerprint = `${method} ${path} ${canonical(params)}`;
+    if (scopedKey !== undefined) {
+      const stored = idempotent.get(scopedKey);
+      if (stored !== undefined && now() - stored.storedAt < DAY_MS) {
+        if (stored.fingerprint !== fingerprint) {
+          send(
+            400,
+            {
+              error: {
+                type: 'idempotency_error',
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+              },
+            },
+            { 'stripe-should-retry': 'false' },
+          );
+          return;
+        }
+        send(stored.status, stored.body, { 'idempotent-replayed': 'true', 'idempotency-key': key ?? '' });
+        return;
+      }
+    }
+
+    try {
+      const result = route(method, path, params);
+      if (scopedKey !== undefined)
+        idempotent.set(scopedKey, { fingerprint, status: 200, body: result, storedAt: now() });
+      send(200, result, key === undefined ? {} : { 'idempotency-key': key });
+    } catch (error) {
+      if (error instanceof StripeApiFailure) {
+        send(error.status, error.toBody());
+        return;
+      }
+      send(500, {
+        error: { type: 'api_error', message: error instanceof Error ? error.message : String(error) },
+      });
+    }
+  };
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { type: 'api_error', message: String(error) } }));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('The Stripe test server has no port');
+  const host = '127.0.0.1';
+  baseUrl = `http://${host}:${address.port}`;
+
+  return {
+    url: baseUrl,
+    host,
+    port: address.port,
+    calls,
+    objects,
+    meterEvents,
+    meterTotal: (eventName, customerId) =>
+      meterEvents
+        .filter((event) => event.eventName === eventName && event.customerId === customerId)
+        .reduce((sum, event) => sum + event.value, 0),
+    failNext(count, status = 429) {
+      for (let index = 0; index < count; index += 1) failures.push(status);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
