@@ -76,6 +76,7 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
       counters,
       publicUrl: config.PUBLIC_URL ?? apiUrl,
       signingSecret: await ensureSigningSecret(relational.prisma),
+      stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
       ingest: new EventIngestion({
         prisma: relational.prisma,
         counters,

@@ -118,6 +118,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
       counters,
       publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
       signingSecret: await ensureSigningSecret(relational.prisma),
+      stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
       ingest: new EventIngestion({
         prisma: relational.prisma,
         counters,

@@ -13,6 +13,7 @@ export * from './gateway-snapshot.builder';
 export * from './password-hashing';
 export * from './plans';
 export * from './signing-secret';
+export * from './stripe-webhooks';
 export * from './free-to-paid-conversion';
 export * from './usage-analytics';
 export * from './usage-reconciliation';

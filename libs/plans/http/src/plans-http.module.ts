@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { OpsModule } from '@tollgate/observability';
 import { AdminModule } from './admin/admin.module';
 import { AdminGuard, GatewayGuard } from './admin.guard';
+import { BillingModule } from './billing/billing.module';
 import { ConsumerUsageController } from './consumer-usage.controller';
 import { GatewaySnapshotController } from './gateway-snapshot.controller';
 import { IngestModule } from './ingest/ingest.module';
@@ -18,6 +19,7 @@ export class PlansHttpModule {
         AdminModule.forRoot(deps),
         PortalModule.forRoot(deps),
         IngestModule.forRoot(deps),
+        BillingModule.forRoot(deps),
       ],
       controllers: [GatewaySnapshotController, ConsumerUsageController],
       providers: [{ provide: PLANS_DEPENDENCIES, useValue: deps }, AdminGuard, GatewayGuard],

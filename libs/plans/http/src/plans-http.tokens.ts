@@ -34,6 +34,8 @@ export interface PlansHttpDependencies {
   signingSecret: string;
   /** The ingest API (`POST /api/events`): business events onto the ingest topic. */
   ingest: EventIngestion;
+  /** Signing secret of the Stripe webhook endpoint (whsec_…); unset, the endpoint answers 404. */
+  stripeWebhookSecret?: string;
 }
 
 export const PLANS_DEPENDENCIES = Symbol('PLANS_DEPENDENCIES');

@@ -17,6 +17,7 @@ import {
   opsHttpArea,
   reconciliationArea,
   relationalArea,
+  stripeArea,
 } from './areas';
 
 /** One schema per app, composed from the areas it uses. */
@@ -45,6 +46,7 @@ export const plansConfigSchema = z.object({
   ...ingestArea.shape,
   ...reconciliationArea.pick({ RECONCILIATION_SETTLE_MS: true }).shape,
   ...mailArea.shape,
+  ...stripeArea.shape,
   ...demoArea.shape,
   ...gatewayHttpArea.pick({ GATEWAY_PORT: true }).shape,
   ...dataDirArea.shape,
@@ -87,6 +89,7 @@ export const platformConfigSchema = z.object({
   ...meteringArea.shape,
   ...ingestArea.shape,
   ...reconciliationArea.shape,
+  ...stripeArea.shape,
   ...demoArea.shape,
   ...gatewayLinkArea.pick({ SNAPSHOT_POLL_MS: true, GATEWAY_TOKEN: true }).shape,
   ...dataDirArea.shape,

@@ -147,6 +147,19 @@ export const adminArea = z.object({
     .optional(),
 });
 
+export const stripeArea = z.object({
+  STRIPE_SECRET_KEY: variable
+    .string({ description: 'Stripe API secret key (sk_…); unset, nothing is sent to Stripe', secret: true })
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: variable
+    .string({
+      description:
+        'Signing secret (whsec_…) of the Stripe webhook endpoint /api/billing/stripe/webhook; unset, that endpoint answers 404',
+      secret: true,
+    })
+    .optional(),
+});
+
 export const gatewayLinkArea = z.object({
   PLANS_URL: variable
     .url({ description: 'Base URL of the plans service the gateway pulls its config snapshot from' })

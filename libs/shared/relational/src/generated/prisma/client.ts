@@ -105,3 +105,8 @@ export type AuditLog = Prisma.AuditLogModel
  * Small instance-wide settings, e.g. the SHA-256 of the bootstrap admin token.
  */
 export type Setting = Prisma.SettingModel
+/**
+ * Model StripeEvent
+ * A Stripe webhook event as received; its id as primary key makes each event take effect once.
+ */
+export type StripeEvent = Prisma.StripeEventModel

@@ -63,7 +63,8 @@ export const ModelName = {
   AdminUser: 'AdminUser',
   Session: 'Session',
   AuditLog: 'AuditLog',
-  Setting: 'Setting'
+  Setting: 'Setting',
+  StripeEvent: 'StripeEvent'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -173,6 +174,7 @@ export const ConsumerScalarFieldEnum = {
   webhookSecret: 'webhookSecret',
   developerId: 'developerId',
   externalId: 'externalId',
+  stripeCustomerId: 'stripeCustomerId',
   groupId: 'groupId',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -211,7 +213,9 @@ export const SubscriptionScalarFieldEnum = {
   pendingPlanVersion: 'pendingPlanVersion',
   pendingEffectiveAt: 'pendingEffectiveAt',
   stripeCustomerId: 'stripeCustomerId',
-  stripeSubscriptionId: 'stripeSubscriptionId'
+  stripeSubscriptionId: 'stripeSubscriptionId',
+  pastDueSince: 'pastDueSince',
+  stripeEventAt: 'stripeEventAt'
 } as const
 
 export type SubscriptionScalarFieldEnum = (typeof SubscriptionScalarFieldEnum)[keyof typeof SubscriptionScalarFieldEnum]
@@ -278,6 +282,19 @@ export const SettingScalarFieldEnum = {
 } as const
 
 export type SettingScalarFieldEnum = (typeof SettingScalarFieldEnum)[keyof typeof SettingScalarFieldEnum]
+
+
+export const StripeEventScalarFieldEnum = {
+  id: 'id',
+  type: 'type',
+  created: 'created',
+  receivedAt: 'receivedAt',
+  processedAt: 'processedAt',
+  outcome: 'outcome',
+  subscriptionId: 'subscriptionId'
+} as const
+
+export type StripeEventScalarFieldEnum = (typeof StripeEventScalarFieldEnum)[keyof typeof StripeEventScalarFieldEnum]
 
 
 export const SortOrder = {

@@ -35,6 +35,7 @@ export type ConsumerMinAggregateOutputType = {
   webhookSecret: string | null
   developerId: string | null
   externalId: string | null
+  stripeCustomerId: string | null
   groupId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -51,6 +52,7 @@ export type ConsumerMaxAggregateOutputType = {
   webhookSecret: string | null
   developerId: string | null
   externalId: string | null
+  stripeCustomerId: string | null
   groupId: string | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -68,6 +70,7 @@ export type ConsumerCountAggregateOutputType = {
   webhookSecret: number
   developerId: number
   externalId: number
+  stripeCustomerId: number
   groupId: number
   createdAt: number
   updatedAt: number
@@ -86,6 +89,7 @@ export type ConsumerMinAggregateInputType = {
   webhookSecret?: true
   developerId?: true
   externalId?: true
+  stripeCustomerId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -102,6 +106,7 @@ export type ConsumerMaxAggregateInputType = {
   webhookSecret?: true
   developerId?: true
   externalId?: true
+  stripeCustomerId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -119,6 +124,7 @@ export type ConsumerCountAggregateInputType = {
   webhookSecret?: true
   developerId?: true
   externalId?: true
+  stripeCustomerId?: true
   groupId?: true
   createdAt?: true
   updatedAt?: true
@@ -209,6 +215,7 @@ export type ConsumerGroupByOutputType = {
   webhookSecret: string | null
   developerId: string | null
   externalId: string | null
+  stripeCustomerId: string | null
   groupId: string | null
   createdAt: Date
   updatedAt: Date
@@ -247,6 +254,7 @@ export type ConsumerWhereInput = {
   webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
   developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   externalId?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  stripeCustomerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
@@ -268,6 +276,7 @@ export type ConsumerOrderByWithRelationInput = {
   webhookSecret?: Prisma.SortOrderInput | Prisma.SortOrder
   developerId?: Prisma.SortOrderInput | Prisma.SortOrder
   externalId?: Prisma.SortOrderInput | Prisma.SortOrder
+  stripeCustomerId?: Prisma.SortOrderInput | Prisma.SortOrder
   groupId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -280,6 +289,7 @@ export type ConsumerOrderByWithRelationInput = {
 export type ConsumerWhereUniqueInput = Prisma.AtLeast<{
   id?: string
   externalId?: string
+  stripeCustomerId?: string
   AND?: Prisma.ConsumerWhereInput | Prisma.ConsumerWhereInput[]
   OR?: Prisma.ConsumerWhereInput[]
   NOT?: Prisma.ConsumerWhereInput | Prisma.ConsumerWhereInput[]
@@ -299,7 +309,7 @@ export type ConsumerWhereUniqueInput = Prisma.AtLeast<{
   developer?: Prisma.XOR<Prisma.DeveloperNullableScalarRelationFilter, Prisma.DeveloperWhereInput> | null
   apiKeys?: Prisma.ApiKeyListRelationFilter
   subscriptions?: Prisma.SubscriptionListRelationFilter
-}, "id" | "externalId">
+}, "id" | "externalId" | "stripeCustomerId">
 
 export type ConsumerOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -313,6 +323,7 @@ export type ConsumerOrderByWithAggregationInput = {
   webhookSecret?: Prisma.SortOrderInput | Prisma.SortOrder
   developerId?: Prisma.SortOrderInput | Prisma.SortOrder
   externalId?: Prisma.SortOrderInput | Prisma.SortOrder
+  stripeCustomerId?: Prisma.SortOrderInput | Prisma.SortOrder
   groupId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -336,6 +347,7 @@ export type ConsumerScalarWhereWithAggregatesInput = {
   webhookSecret?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   developerId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   externalId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
+  stripeCustomerId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableWithAggregatesFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Consumer"> | Date | string
@@ -352,6 +364,7 @@ export type ConsumerCreateInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -372,6 +385,7 @@ export type ConsumerUncheckedCreateInput = {
   webhookSecret?: string | null
   developerId?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -390,6 +404,7 @@ export type ConsumerUpdateInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -410,6 +425,7 @@ export type ConsumerUncheckedUpdateInput = {
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -429,6 +445,7 @@ export type ConsumerCreateManyInput = {
   webhookSecret?: string | null
   developerId?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -445,6 +462,7 @@ export type ConsumerUpdateManyMutationInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -461,6 +479,7 @@ export type ConsumerUncheckedUpdateManyInput = {
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -488,6 +507,7 @@ export type ConsumerCountOrderByAggregateInput = {
   webhookSecret?: Prisma.SortOrder
   developerId?: Prisma.SortOrder
   externalId?: Prisma.SortOrder
+  stripeCustomerId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -504,6 +524,7 @@ export type ConsumerMaxOrderByAggregateInput = {
   webhookSecret?: Prisma.SortOrder
   developerId?: Prisma.SortOrder
   externalId?: Prisma.SortOrder
+  stripeCustomerId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -520,6 +541,7 @@ export type ConsumerMinOrderByAggregateInput = {
   webhookSecret?: Prisma.SortOrder
   developerId?: Prisma.SortOrder
   externalId?: Prisma.SortOrder
+  stripeCustomerId?: Prisma.SortOrder
   groupId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -666,6 +688,7 @@ export type ConsumerCreateWithoutGroupInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   developer?: Prisma.DeveloperCreateNestedOneWithoutConsumersInput
@@ -685,6 +708,7 @@ export type ConsumerUncheckedCreateWithoutGroupInput = {
   webhookSecret?: string | null
   developerId?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   apiKeys?: Prisma.ApiKeyUncheckedCreateNestedManyWithoutConsumerInput
@@ -732,6 +756,7 @@ export type ConsumerScalarWhereInput = {
   webhookSecret?: Prisma.StringNullableFilter<"Consumer"> | string | null
   developerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   externalId?: Prisma.StringNullableFilter<"Consumer"> | string | null
+  stripeCustomerId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   groupId?: Prisma.StringNullableFilter<"Consumer"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Consumer"> | Date | string
@@ -748,6 +773,7 @@ export type ConsumerCreateWithoutApiKeysInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -767,6 +793,7 @@ export type ConsumerUncheckedCreateWithoutApiKeysInput = {
   webhookSecret?: string | null
   developerId?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -800,6 +827,7 @@ export type ConsumerUpdateWithoutApiKeysInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -819,6 +847,7 @@ export type ConsumerUncheckedUpdateWithoutApiKeysInput = {
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -836,6 +865,7 @@ export type ConsumerCreateWithoutSubscriptionsInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -855,6 +885,7 @@ export type ConsumerUncheckedCreateWithoutSubscriptionsInput = {
   webhookSecret?: string | null
   developerId?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -888,6 +919,7 @@ export type ConsumerUpdateWithoutSubscriptionsInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -907,6 +939,7 @@ export type ConsumerUncheckedUpdateWithoutSubscriptionsInput = {
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -924,6 +957,7 @@ export type ConsumerCreateWithoutDeveloperInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
   group?: Prisma.ConsumerGroupCreateNestedOneWithoutConsumersInput
@@ -942,6 +976,7 @@ export type ConsumerUncheckedCreateWithoutDeveloperInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -987,6 +1022,7 @@ export type ConsumerCreateManyGroupInput = {
   webhookSecret?: string | null
   developerId?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
 }
@@ -1002,6 +1038,7 @@ export type ConsumerUpdateWithoutGroupInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   developer?: Prisma.DeveloperUpdateOneWithoutConsumersNestedInput
@@ -1021,6 +1058,7 @@ export type ConsumerUncheckedUpdateWithoutGroupInput = {
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   apiKeys?: Prisma.ApiKeyUncheckedUpdateManyWithoutConsumerNestedInput
@@ -1039,6 +1077,7 @@ export type ConsumerUncheckedUpdateManyWithoutGroupInput = {
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   developerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -1054,6 +1093,7 @@ export type ConsumerCreateManyDeveloperInput = {
   webhookUrl?: string | null
   webhookSecret?: string | null
   externalId?: string | null
+  stripeCustomerId?: string | null
   groupId?: string | null
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -1070,6 +1110,7 @@ export type ConsumerUpdateWithoutDeveloperInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   group?: Prisma.ConsumerGroupUpdateOneWithoutConsumersNestedInput
@@ -1088,6 +1129,7 @@ export type ConsumerUncheckedUpdateWithoutDeveloperInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1106,6 +1148,7 @@ export type ConsumerUncheckedUpdateManyWithoutDeveloperInput = {
   webhookUrl?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   webhookSecret?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   externalId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   groupId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -1163,6 +1206,7 @@ export type ConsumerSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   webhookSecret?: boolean
   developerId?: boolean
   externalId?: boolean
+  stripeCustomerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1185,6 +1229,7 @@ export type ConsumerSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   webhookSecret?: boolean
   developerId?: boolean
   externalId?: boolean
+  stripeCustomerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1204,6 +1249,7 @@ export type ConsumerSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   webhookSecret?: boolean
   developerId?: boolean
   externalId?: boolean
+  stripeCustomerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -1223,12 +1269,13 @@ export type ConsumerSelectScalar = {
   webhookSecret?: boolean
   developerId?: boolean
   externalId?: boolean
+  stripeCustomerId?: boolean
   groupId?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type ConsumerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "email" | "status" | "suspendedReason" | "timeZone" | "billingEmails" | "webhookUrl" | "webhookSecret" | "developerId" | "externalId" | "groupId" | "createdAt" | "updatedAt", ExtArgs["result"]["consumer"]>
+export type ConsumerOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "name" | "email" | "status" | "suspendedReason" | "timeZone" | "billingEmails" | "webhookUrl" | "webhookSecret" | "developerId" | "externalId" | "stripeCustomerId" | "groupId" | "createdAt" | "updatedAt", ExtArgs["result"]["consumer"]>
 export type ConsumerInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Consumer$groupArgs<ExtArgs>
   developer?: boolean | Prisma.Consumer$developerArgs<ExtArgs>
@@ -1277,6 +1324,10 @@ export type $ConsumerPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
      * The consumer's id in the provider's identity system: a JWT's consumer claim maps to it.
      */
     externalId: string | null
+    /**
+     * The consumer's customer in Stripe (cus_…); webhooks without a subscription find it by this.
+     */
+    stripeCustomerId: string | null
     groupId: string | null
     createdAt: Date
     updatedAt: Date
@@ -1718,6 +1769,7 @@ export interface ConsumerFieldRefs {
   readonly webhookSecret: Prisma.FieldRef<"Consumer", 'String'>
   readonly developerId: Prisma.FieldRef<"Consumer", 'String'>
   readonly externalId: Prisma.FieldRef<"Consumer", 'String'>
+  readonly stripeCustomerId: Prisma.FieldRef<"Consumer", 'String'>
   readonly groupId: Prisma.FieldRef<"Consumer", 'String'>
   readonly createdAt: Prisma.FieldRef<"Consumer", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Consumer", 'DateTime'>

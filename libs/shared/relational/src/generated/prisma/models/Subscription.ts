@@ -51,6 +51,8 @@ export type SubscriptionMinAggregateOutputType = {
   pendingEffectiveAt: Date | null
   stripeCustomerId: string | null
   stripeSubscriptionId: string | null
+  pastDueSince: Date | null
+  stripeEventAt: Date | null
 }
 
 export type SubscriptionMaxAggregateOutputType = {
@@ -68,6 +70,8 @@ export type SubscriptionMaxAggregateOutputType = {
   pendingEffectiveAt: Date | null
   stripeCustomerId: string | null
   stripeSubscriptionId: string | null
+  pastDueSince: Date | null
+  stripeEventAt: Date | null
 }
 
 export type SubscriptionCountAggregateOutputType = {
@@ -85,6 +89,8 @@ export type SubscriptionCountAggregateOutputType = {
   pendingEffectiveAt: number
   stripeCustomerId: number
   stripeSubscriptionId: number
+  pastDueSince: number
+  stripeEventAt: number
   _all: number
 }
 
@@ -114,6 +120,8 @@ export type SubscriptionMinAggregateInputType = {
   pendingEffectiveAt?: true
   stripeCustomerId?: true
   stripeSubscriptionId?: true
+  pastDueSince?: true
+  stripeEventAt?: true
 }
 
 export type SubscriptionMaxAggregateInputType = {
@@ -131,6 +139,8 @@ export type SubscriptionMaxAggregateInputType = {
   pendingEffectiveAt?: true
   stripeCustomerId?: true
   stripeSubscriptionId?: true
+  pastDueSince?: true
+  stripeEventAt?: true
 }
 
 export type SubscriptionCountAggregateInputType = {
@@ -148,6 +158,8 @@ export type SubscriptionCountAggregateInputType = {
   pendingEffectiveAt?: true
   stripeCustomerId?: true
   stripeSubscriptionId?: true
+  pastDueSince?: true
+  stripeEventAt?: true
   _all?: true
 }
 
@@ -252,6 +264,8 @@ export type SubscriptionGroupByOutputType = {
   pendingEffectiveAt: Date | null
   stripeCustomerId: string | null
   stripeSubscriptionId: string | null
+  pastDueSince: Date | null
+  stripeEventAt: Date | null
   _count: SubscriptionCountAggregateOutputType | null
   _avg: SubscriptionAvgAggregateOutputType | null
   _sum: SubscriptionSumAggregateOutputType | null
@@ -292,6 +306,8 @@ export type SubscriptionWhereInput = {
   pendingEffectiveAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
+  pastDueSince?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  stripeEventAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
   plan?: Prisma.XOR<Prisma.PlanScalarRelationFilter, Prisma.PlanWhereInput>
 }
@@ -311,12 +327,15 @@ export type SubscriptionOrderByWithRelationInput = {
   pendingEffectiveAt?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrderInput | Prisma.SortOrder
+  pastDueSince?: Prisma.SortOrderInput | Prisma.SortOrder
+  stripeEventAt?: Prisma.SortOrderInput | Prisma.SortOrder
   consumer?: Prisma.ConsumerOrderByWithRelationInput
   plan?: Prisma.PlanOrderByWithRelationInput
 }
 
 export type SubscriptionWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  stripeSubscriptionId?: string
   AND?: Prisma.SubscriptionWhereInput | Prisma.SubscriptionWhereInput[]
   OR?: Prisma.SubscriptionWhereInput[]
   NOT?: Prisma.SubscriptionWhereInput | Prisma.SubscriptionWhereInput[]
@@ -332,10 +351,11 @@ export type SubscriptionWhereUniqueInput = Prisma.AtLeast<{
   pendingPlanVersion?: Prisma.IntNullableFilter<"Subscription"> | number | null
   pendingEffectiveAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
-  stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
+  pastDueSince?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  stripeEventAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
   plan?: Prisma.XOR<Prisma.PlanScalarRelationFilter, Prisma.PlanWhereInput>
-}, "id">
+}, "id" | "stripeSubscriptionId">
 
 export type SubscriptionOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -352,6 +372,8 @@ export type SubscriptionOrderByWithAggregationInput = {
   pendingEffectiveAt?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrderInput | Prisma.SortOrder
+  pastDueSince?: Prisma.SortOrderInput | Prisma.SortOrder
+  stripeEventAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.SubscriptionCountOrderByAggregateInput
   _avg?: Prisma.SubscriptionAvgOrderByAggregateInput
   _max?: Prisma.SubscriptionMaxOrderByAggregateInput
@@ -377,6 +399,8 @@ export type SubscriptionScalarWhereWithAggregatesInput = {
   pendingEffectiveAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
+  pastDueSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
+  stripeEventAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
 }
 
 export type SubscriptionCreateInput = {
@@ -392,6 +416,8 @@ export type SubscriptionCreateInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
   consumer: Prisma.ConsumerCreateNestedOneWithoutSubscriptionsInput
   plan: Prisma.PlanCreateNestedOneWithoutSubscriptionsInput
 }
@@ -411,6 +437,8 @@ export type SubscriptionUncheckedCreateInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
 }
 
 export type SubscriptionUpdateInput = {
@@ -426,6 +454,8 @@ export type SubscriptionUpdateInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput
   plan?: Prisma.PlanUpdateOneRequiredWithoutSubscriptionsNestedInput
 }
@@ -445,6 +475,8 @@ export type SubscriptionUncheckedUpdateInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type SubscriptionCreateManyInput = {
@@ -462,6 +494,8 @@ export type SubscriptionCreateManyInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
 }
 
 export type SubscriptionUpdateManyMutationInput = {
@@ -477,6 +511,8 @@ export type SubscriptionUpdateManyMutationInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type SubscriptionUncheckedUpdateManyInput = {
@@ -494,6 +530,8 @@ export type SubscriptionUncheckedUpdateManyInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type SubscriptionListRelationFilter = {
@@ -521,6 +559,8 @@ export type SubscriptionCountOrderByAggregateInput = {
   pendingEffectiveAt?: Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrder
+  pastDueSince?: Prisma.SortOrder
+  stripeEventAt?: Prisma.SortOrder
 }
 
 export type SubscriptionAvgOrderByAggregateInput = {
@@ -543,6 +583,8 @@ export type SubscriptionMaxOrderByAggregateInput = {
   pendingEffectiveAt?: Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrder
+  pastDueSince?: Prisma.SortOrder
+  stripeEventAt?: Prisma.SortOrder
 }
 
 export type SubscriptionMinOrderByAggregateInput = {
@@ -560,6 +602,8 @@ export type SubscriptionMinOrderByAggregateInput = {
   pendingEffectiveAt?: Prisma.SortOrder
   stripeCustomerId?: Prisma.SortOrder
   stripeSubscriptionId?: Prisma.SortOrder
+  pastDueSince?: Prisma.SortOrder
+  stripeEventAt?: Prisma.SortOrder
 }
 
 export type SubscriptionSumOrderByAggregateInput = {
@@ -668,6 +712,8 @@ export type SubscriptionCreateWithoutPlanInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
   consumer: Prisma.ConsumerCreateNestedOneWithoutSubscriptionsInput
 }
 
@@ -685,6 +731,8 @@ export type SubscriptionUncheckedCreateWithoutPlanInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
 }
 
 export type SubscriptionCreateOrConnectWithoutPlanInput = {
@@ -731,6 +779,8 @@ export type SubscriptionScalarWhereInput = {
   pendingEffectiveAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
+  pastDueSince?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  stripeEventAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
 }
 
 export type SubscriptionCreateWithoutConsumerInput = {
@@ -746,6 +796,8 @@ export type SubscriptionCreateWithoutConsumerInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
   plan: Prisma.PlanCreateNestedOneWithoutSubscriptionsInput
 }
 
@@ -763,6 +815,8 @@ export type SubscriptionUncheckedCreateWithoutConsumerInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
 }
 
 export type SubscriptionCreateOrConnectWithoutConsumerInput = {
@@ -805,6 +859,8 @@ export type SubscriptionCreateManyPlanInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
 }
 
 export type SubscriptionUpdateWithoutPlanInput = {
@@ -820,6 +876,8 @@ export type SubscriptionUpdateWithoutPlanInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput
 }
 
@@ -837,6 +895,8 @@ export type SubscriptionUncheckedUpdateWithoutPlanInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type SubscriptionUncheckedUpdateManyWithoutPlanInput = {
@@ -853,6 +913,8 @@ export type SubscriptionUncheckedUpdateManyWithoutPlanInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type SubscriptionCreateManyConsumerInput = {
@@ -869,6 +931,8 @@ export type SubscriptionCreateManyConsumerInput = {
   pendingEffectiveAt?: Date | string | null
   stripeCustomerId?: string | null
   stripeSubscriptionId?: string | null
+  pastDueSince?: Date | string | null
+  stripeEventAt?: Date | string | null
 }
 
 export type SubscriptionUpdateWithoutConsumerInput = {
@@ -884,6 +948,8 @@ export type SubscriptionUpdateWithoutConsumerInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   plan?: Prisma.PlanUpdateOneRequiredWithoutSubscriptionsNestedInput
 }
 
@@ -901,6 +967,8 @@ export type SubscriptionUncheckedUpdateWithoutConsumerInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type SubscriptionUncheckedUpdateManyWithoutConsumerInput = {
@@ -917,6 +985,8 @@ export type SubscriptionUncheckedUpdateManyWithoutConsumerInput = {
   pendingEffectiveAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeCustomerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 
@@ -936,6 +1006,8 @@ export type SubscriptionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
+  pastDueSince?: boolean
+  stripeEventAt?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["subscription"]>
@@ -955,6 +1027,8 @@ export type SubscriptionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.
   pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
+  pastDueSince?: boolean
+  stripeEventAt?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["subscription"]>
@@ -974,6 +1048,8 @@ export type SubscriptionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.
   pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
+  pastDueSince?: boolean
+  stripeEventAt?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["subscription"]>
@@ -993,9 +1069,11 @@ export type SubscriptionSelectScalar = {
   pendingEffectiveAt?: boolean
   stripeCustomerId?: boolean
   stripeSubscriptionId?: boolean
+  pastDueSince?: boolean
+  stripeEventAt?: boolean
 }
 
-export type SubscriptionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "planId" | "planVersion" | "status" | "periodAnchor" | "createdAt" | "canceledAt" | "trialEndsAt" | "pendingPlanId" | "pendingPlanVersion" | "pendingEffectiveAt" | "stripeCustomerId" | "stripeSubscriptionId", ExtArgs["result"]["subscription"]>
+export type SubscriptionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "planId" | "planVersion" | "status" | "periodAnchor" | "createdAt" | "canceledAt" | "trialEndsAt" | "pendingPlanId" | "pendingPlanVersion" | "pendingEffectiveAt" | "stripeCustomerId" | "stripeSubscriptionId" | "pastDueSince" | "stripeEventAt", ExtArgs["result"]["subscription"]>
 export type SubscriptionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
@@ -1036,6 +1114,14 @@ export type $SubscriptionPayload<ExtArgs extends runtime.Types.Extensions.Intern
     pendingEffectiveAt: Date | null
     stripeCustomerId: string | null
     stripeSubscriptionId: string | null
+    /**
+     * When payment first failed in the current dunning episode; cleared once an invoice is paid.
+     */
+    pastDueSince: Date | null
+    /**
+     * Stripe's `created` of the last webhook event applied to this subscription: older events are ignored.
+     */
+    stripeEventAt: Date | null
   }, ExtArgs["result"]["subscription"]>
   composites: {}
 }
@@ -1475,6 +1561,8 @@ export interface SubscriptionFieldRefs {
   readonly pendingEffectiveAt: Prisma.FieldRef<"Subscription", 'DateTime'>
   readonly stripeCustomerId: Prisma.FieldRef<"Subscription", 'String'>
   readonly stripeSubscriptionId: Prisma.FieldRef<"Subscription", 'String'>
+  readonly pastDueSince: Prisma.FieldRef<"Subscription", 'DateTime'>
+  readonly stripeEventAt: Prisma.FieldRef<"Subscription", 'DateTime'>
 }
     
 
