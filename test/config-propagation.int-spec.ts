@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { RedisConfigBus } from '@tollgate/config-bus';
 import { createEchoUpstream, type EchoUpstream } from '@tollgate/echo-upstream';
 import { type DemoInfo } from '@tollgate/plans-data';
+import { adminClient } from './support/admin-client';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
 import { kafkaBrokers, postgresUrl, redisUrl, withPostgres } from './support/services';
 
@@ -98,19 +99,7 @@ describe('config propagation (plans → Redis pub/sub → gateway)', () => {
       await response.arrayBuffer();
       return response.status;
     };
-    const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-      const response = await fetch(`${demo.apiUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    };
+    const admin = adminClient(() => demo.apiUrl, adminToken);
     /** Milliseconds from `since` until the gateway answers `expected` for `key` (polled every 50 ms). */
     const refusedAfter = async (key: string, expected: number, since: number): Promise<number> => {
       for (;;) {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DemoInfo } from '@tollgate/plans-data';
 import { Redis } from 'ioredis';
+import { adminClient, consumerOnNewPlan } from './support/admin-client';
 import { type AppProcess, eventually, freePort, startApp } from './support/app-process';
 import { kafkaBrokers, postgresUrl, redisUrl, withPostgres } from './support/services';
 
@@ -48,30 +49,8 @@ describe('gateway with Redis down (3 gateway processes)', () => {
     return path;
   };
 
-  const admin = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${demo.apiUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-
-  const consumerOn = async (name: string, plan: Record<string, unknown>) => {
-    const created = await admin<{ id: string }>('POST', '/api/admin/plans', { name, ...plan });
-    const consumer = await admin<{ id: string }>('POST', '/api/admin/consumers', {
-      name,
-      email: `${name.toLowerCase().replace(/[^a-z0-9]/g, '')}@example.com`,
-      planId: created.id,
-    });
-    const key = await admin<{ key: string }>('POST', `/api/admin/consumers/${consumer.id}/keys`, {});
-    return { key: key.key, consumerId: consumer.id };
-  };
+  const admin = adminClient(() => demo.apiUrl, adminToken);
+  const consumerOn = (name: string, plan: Record<string, unknown>) => consumerOnNewPlan(admin, name, plan);
 
   const call = async (gateway: number, key: string) => {
     const response = await fetch(`http://127.0.0.1:${gatewayPorts[gateway]}${demo.demoPath}`, {
