@@ -6,31 +6,33 @@ import { bucketCount, usageGranularities, type UsageGranularity, type UsageRange
 /** Most points one time-series answer holds. */
 export const maxTimeseriesPoints = 1_500;
 
-const instantSchema = z.iso
+/** An instant with an explicit offset, parsed to epoch ms (query parameters). */
+export const queryInstantSchema = z.iso
   .datetime({
     offset: true,
     message: 'Must be an ISO 8601 date-time with an offset, e.g. 2026-11-01T00:00:00Z',
   })
   .transform((value) => Date.parse(value));
 
-const rangeShape = {
+/** `from` / `to` query parameters of a usage range. */
+export const usageRangeQueryShape = {
   /** Inclusive; default: the start of the current billing period. */
-  from: instantSchema.optional(),
+  from: queryInstantSchema.optional(),
   /** Exclusive; default: the end of the current billing period. */
-  to: instantSchema.optional(),
+  to: queryInstantSchema.optional(),
 };
 
 /** Query of `GET …/usage/timeseries` (shared with the web app). */
 export const usageTimeseriesQuerySchema = z.object({
   granularity: z.enum(usageGranularities).default('day'),
-  ...rangeShape,
+  ...usageRangeQueryShape,
 });
 export type UsageTimeseriesQuery = z.output<typeof usageTimeseriesQuerySchema>;
 
 /** Query of `GET …/usage/breakdown` (shared with the web app). */
 export const usageBreakdownQuerySchema = z.object({
   by: z.enum(usageBreakdownDimensions),
-  ...rangeShape,
+  ...usageRangeQueryShape,
 });
 export type UsageBreakdownQuery = z.output<typeof usageBreakdownQuerySchema>;
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '@tollgate/errors';
-import { bucketCount, type UsageRange } from '@tollgate/metering-domain';
+import { bucketCount, type UsageRange, usageRangeQueryShape } from '@tollgate/metering-domain';
 import { z } from 'zod';
 
 /** Query parameters of the admin analytics and reconciliation endpoints (docs/analytics.md). */
@@ -14,17 +14,7 @@ export const maxEndpointRangeDays = 92;
 /** The longest window the anomaly search looks at (it also reads the 7 days before it). */
 export const maxAnomalyWindowDays = 7;
 
-const instantSchema = z.iso
-  .datetime({
-    offset: true,
-    message: 'Must be an ISO 8601 date-time with an offset, e.g. 2026-11-01T00:00:00Z',
-  })
-  .transform((value) => Date.parse(value));
-
-const rangeShape = {
-  from: instantSchema.optional(),
-  to: instantSchema.optional(),
-};
+const rangeShape = usageRangeQueryShape;
 
 const booleanQuery = z
   .enum(['true', 'false'], { error: 'Must be true or false' })
