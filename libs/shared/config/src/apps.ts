@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   adminArea,
   analyticsArea,
+  billingArea,
   controlPlaneHttpArea,
   countersArea,
   dataDirArea,
@@ -71,6 +72,11 @@ export const billingWorkerConfigSchema = z.object({
   ...countersArea.pick({ REDIS_KEY_PREFIX: true }).shape,
   ...reconciliationArea.shape,
   ...mailArea.shape,
+  ...stripeArea.shape,
+  ...billingArea.shape,
+  // Quota events from the gateways, and a public URL for links in mails.
+  ...eventLogArea.pick({ KAFKA_BROKERS: true, KAFKA_CLIENT_ID: true, QUOTA_EVENTS_TOPIC: true }).shape,
+  PUBLIC_URL: controlPlaneHttpArea.shape.PUBLIC_URL,
   ...dataDirArea.shape,
 });
 
@@ -90,6 +96,7 @@ export const platformConfigSchema = z.object({
   ...ingestArea.shape,
   ...reconciliationArea.shape,
   ...stripeArea.shape,
+  ...billingArea.shape,
   ...demoArea.shape,
   ...gatewayLinkArea.pick({ SNAPSHOT_POLL_MS: true, GATEWAY_TOKEN: true }).shape,
   ...dataDirArea.shape,

@@ -158,6 +158,48 @@ export const stripeArea = z.object({
       secret: true,
     })
     .optional(),
+  STRIPE_API_BASE: variable
+    .url({
+      description:
+        "Base URL of the Stripe API (e.g. a local Stripe-compatible test server); unset, Stripe's own",
+    })
+    .optional(),
+});
+
+export const billingArea = z.object({
+  BILLING_PUSH_INTERVAL_MS: variable
+    .positiveInt({
+      description:
+        'How often usage is pushed to Stripe: each subscription and meter reports the growth of its period total since the last push (ms)',
+    })
+    .default(300_000),
+  BILLING_SYNC_INTERVAL_MS: variable
+    .positiveInt({
+      description:
+        'How often plans, consumers and subscriptions are synced to Stripe products, prices, meters, customers and subscriptions (ms)',
+    })
+    .default(300_000),
+  ALERT_RECHECK_INTERVAL_MS: variable
+    .positiveInt({
+      description:
+        "How often every subscription's period usage is re-read from ClickHouse to raise any threshold alert a lost gateway event missed (ms)",
+    })
+    .default(300_000),
+  DUNNING_INTERVAL_MS: variable
+    .positiveInt({
+      description:
+        'How often past-due subscriptions are checked: dunning mails, and the downgrade or key suspension once the grace period is over (ms)',
+    })
+    .default(60_000),
+  WEBHOOK_TIMEOUT_MS: variable
+    .positiveInt({ description: "Timeout of one delivery to a consumer's webhook URL (ms)" })
+    .default(10_000),
+  WEBHOOK_ATTEMPTS: variable
+    .positiveInt({
+      description:
+        "Tries of a delivery to a consumer's webhook URL before it is marked failed (exponential backoff)",
+    })
+    .default(8),
 });
 
 export const gatewayLinkArea = z.object({

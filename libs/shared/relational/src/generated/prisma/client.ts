@@ -110,3 +110,31 @@ export type Setting = Prisma.SettingModel
  * A Stripe webhook event as received; its id as primary key makes each event take effect once.
  */
 export type StripeEvent = Prisma.StripeEventModel
+/**
+ * Model StripeObject
+ * Stripe object created for a Tollgate object (product per plan, price per price component and
+ * plan version, meter per Tollgate meter, customer per consumer, subscription per subscription).
+ */
+export type StripeObject = Prisma.StripeObjectModel
+/**
+ * Model UsageLedger
+ * Per (subscription, meter, period): what was metered, reported to Stripe and acknowledged.
+ */
+export type UsageLedger = Prisma.UsageLedgerModel
+/**
+ * Model UsagePush
+ * One meter event sent to the billing provider; the identifier is derived from
+ * (subscription, meter, period, cumulative total), so a re-run can never send it twice.
+ */
+export type UsagePush = Prisma.UsagePushModel
+/**
+ * Model Alert
+ * A notice to a consumer: quota thresholds, overage, hard stop, spend cap, dunning. Exactly one
+ * per (subscription, period, kind, threshold).
+ */
+export type Alert = Prisma.AlertModel
+/**
+ * Model WebhookDelivery
+ * A webhook to a consumer's URL and each attempt's outcome.
+ */
+export type WebhookDelivery = Prisma.WebhookDeliveryModel

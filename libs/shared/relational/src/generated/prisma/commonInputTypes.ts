@@ -257,6 +257,13 @@ export type EnumCountersUnavailablePolicyFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumCountersUnavailablePolicyFilter<$PrismaModel> | $Enums.CountersUnavailablePolicy
 }
 
+export type EnumPastDuePolicyFilter<$PrismaModel = never> = {
+  equals?: $Enums.PastDuePolicy | Prisma.EnumPastDuePolicyFieldRefInput<$PrismaModel>
+  in?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  notIn?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumPastDuePolicyFilter<$PrismaModel> | $Enums.PastDuePolicy
+}
+
 export type DateTimeNullableFilter<$PrismaModel = never> = {
   equals?: Date | string | Prisma.DateTimeFieldRefInput<$PrismaModel> | null
   in?: Date[] | string[] | Prisma.ListDateTimeFieldRefInput<$PrismaModel> | null
@@ -341,6 +348,16 @@ export type EnumCountersUnavailablePolicyWithAggregatesFilter<$PrismaModel = nev
   _max?: Prisma.NestedEnumCountersUnavailablePolicyFilter<$PrismaModel>
 }
 
+export type EnumPastDuePolicyWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.PastDuePolicy | Prisma.EnumPastDuePolicyFieldRefInput<$PrismaModel>
+  in?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  notIn?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumPastDuePolicyWithAggregatesFilter<$PrismaModel> | $Enums.PastDuePolicy
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumPastDuePolicyFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumPastDuePolicyFilter<$PrismaModel>
+}
+
 export type DateTimeNullableWithAggregatesFilter<$PrismaModel = never> = {
   equals?: Date | string | Prisma.DateTimeFieldRefInput<$PrismaModel> | null
   in?: Date[] | string[] | Prisma.ListDateTimeFieldRefInput<$PrismaModel> | null
@@ -421,6 +438,33 @@ export type EnumSessionSubjectWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumSessionSubjectFilter<$PrismaModel>
   _max?: Prisma.NestedEnumSessionSubjectFilter<$PrismaModel>
+}
+
+export type BigIntFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntFilter<$PrismaModel> | bigint | number
+}
+
+export type BigIntWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntWithAggregatesFilter<$PrismaModel> | bigint | number
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatFilter<$PrismaModel>
+  _sum?: Prisma.NestedBigIntFilter<$PrismaModel>
+  _min?: Prisma.NestedBigIntFilter<$PrismaModel>
+  _max?: Prisma.NestedBigIntFilter<$PrismaModel>
 }
 
 export type NestedStringFilter<$PrismaModel = never> = {
@@ -617,6 +661,13 @@ export type NestedEnumCountersUnavailablePolicyFilter<$PrismaModel = never> = {
   not?: Prisma.NestedEnumCountersUnavailablePolicyFilter<$PrismaModel> | $Enums.CountersUnavailablePolicy
 }
 
+export type NestedEnumPastDuePolicyFilter<$PrismaModel = never> = {
+  equals?: $Enums.PastDuePolicy | Prisma.EnumPastDuePolicyFieldRefInput<$PrismaModel>
+  in?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  notIn?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumPastDuePolicyFilter<$PrismaModel> | $Enums.PastDuePolicy
+}
+
 export type NestedDateTimeNullableFilter<$PrismaModel = never> = {
   equals?: Date | string | Prisma.DateTimeFieldRefInput<$PrismaModel> | null
   in?: Date[] | string[] | Prisma.ListDateTimeFieldRefInput<$PrismaModel> | null
@@ -709,6 +760,16 @@ export type NestedEnumCountersUnavailablePolicyWithAggregatesFilter<$PrismaModel
   _max?: Prisma.NestedEnumCountersUnavailablePolicyFilter<$PrismaModel>
 }
 
+export type NestedEnumPastDuePolicyWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.PastDuePolicy | Prisma.EnumPastDuePolicyFieldRefInput<$PrismaModel>
+  in?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  notIn?: $Enums.PastDuePolicy[] | Prisma.ListEnumPastDuePolicyFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumPastDuePolicyWithAggregatesFilter<$PrismaModel> | $Enums.PastDuePolicy
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumPastDuePolicyFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumPastDuePolicyFilter<$PrismaModel>
+}
+
 export type NestedDateTimeNullableWithAggregatesFilter<$PrismaModel = never> = {
   equals?: Date | string | Prisma.DateTimeFieldRefInput<$PrismaModel> | null
   in?: Date[] | string[] | Prisma.ListDateTimeFieldRefInput<$PrismaModel> | null
@@ -789,6 +850,33 @@ export type NestedEnumSessionSubjectWithAggregatesFilter<$PrismaModel = never> =
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumSessionSubjectFilter<$PrismaModel>
   _max?: Prisma.NestedEnumSessionSubjectFilter<$PrismaModel>
+}
+
+export type NestedBigIntFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntFilter<$PrismaModel> | bigint | number
+}
+
+export type NestedBigIntWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  notIn?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
+  lt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  lte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gt?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  gte?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedBigIntWithAggregatesFilter<$PrismaModel> | bigint | number
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _avg?: Prisma.NestedFloatFilter<$PrismaModel>
+  _sum?: Prisma.NestedBigIntFilter<$PrismaModel>
+  _min?: Prisma.NestedBigIntFilter<$PrismaModel>
+  _max?: Prisma.NestedBigIntFilter<$PrismaModel>
 }
 
 

@@ -60,6 +60,14 @@ export const CountersUnavailablePolicy = {
 export type CountersUnavailablePolicy = (typeof CountersUnavailablePolicy)[keyof typeof CountersUnavailablePolicy]
 
 
+export const PastDuePolicy = {
+  downgrade: 'downgrade',
+  suspend: 'suspend'
+} as const
+
+export type PastDuePolicy = (typeof PastDuePolicy)[keyof typeof PastDuePolicy]
+
+
 export const SubscriptionStatus = {
   trialing: 'trialing',
   active: 'active',

@@ -410,7 +410,12 @@ export const ModelName = {
   Session: 'Session',
   AuditLog: 'AuditLog',
   Setting: 'Setting',
-  StripeEvent: 'StripeEvent'
+  StripeEvent: 'StripeEvent',
+  StripeObject: 'StripeObject',
+  UsageLedger: 'UsageLedger',
+  UsagePush: 'UsagePush',
+  Alert: 'Alert',
+  WebhookDelivery: 'WebhookDelivery'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -426,7 +431,7 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
     omit: GlobalOmitOptions
   }
   meta: {
-    modelProps: "api" | "route" | "plan" | "planVersion" | "consumerGroup" | "consumer" | "apiKey" | "subscription" | "developer" | "adminUser" | "session" | "auditLog" | "setting" | "stripeEvent"
+    modelProps: "api" | "route" | "plan" | "planVersion" | "consumerGroup" | "consumer" | "apiKey" | "subscription" | "developer" | "adminUser" | "session" | "auditLog" | "setting" | "stripeEvent" | "stripeObject" | "usageLedger" | "usagePush" | "alert" | "webhookDelivery"
     txIsolationLevel: TransactionIsolationLevel
   }
   model: {
@@ -1466,6 +1471,376 @@ export type TypeMap<ExtArgs extends runtime.Types.Extensions.InternalArgs = runt
         }
       }
     }
+    StripeObject: {
+      payload: Prisma.$StripeObjectPayload<ExtArgs>
+      fields: Prisma.StripeObjectFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.StripeObjectFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.StripeObjectFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>
+        }
+        findFirst: {
+          args: Prisma.StripeObjectFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.StripeObjectFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>
+        }
+        findMany: {
+          args: Prisma.StripeObjectFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>[]
+        }
+        create: {
+          args: Prisma.StripeObjectCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>
+        }
+        createMany: {
+          args: Prisma.StripeObjectCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.StripeObjectCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>[]
+        }
+        delete: {
+          args: Prisma.StripeObjectDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>
+        }
+        update: {
+          args: Prisma.StripeObjectUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>
+        }
+        deleteMany: {
+          args: Prisma.StripeObjectDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.StripeObjectUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.StripeObjectUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>[]
+        }
+        upsert: {
+          args: Prisma.StripeObjectUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$StripeObjectPayload>
+        }
+        aggregate: {
+          args: Prisma.StripeObjectAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateStripeObject>
+        }
+        groupBy: {
+          args: Prisma.StripeObjectGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StripeObjectGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.StripeObjectCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.StripeObjectCountAggregateOutputType> | number
+        }
+      }
+    }
+    UsageLedger: {
+      payload: Prisma.$UsageLedgerPayload<ExtArgs>
+      fields: Prisma.UsageLedgerFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UsageLedgerFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UsageLedgerFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>
+        }
+        findFirst: {
+          args: Prisma.UsageLedgerFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UsageLedgerFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>
+        }
+        findMany: {
+          args: Prisma.UsageLedgerFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>[]
+        }
+        create: {
+          args: Prisma.UsageLedgerCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>
+        }
+        createMany: {
+          args: Prisma.UsageLedgerCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UsageLedgerCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>[]
+        }
+        delete: {
+          args: Prisma.UsageLedgerDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>
+        }
+        update: {
+          args: Prisma.UsageLedgerUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>
+        }
+        deleteMany: {
+          args: Prisma.UsageLedgerDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UsageLedgerUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UsageLedgerUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>[]
+        }
+        upsert: {
+          args: Prisma.UsageLedgerUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsageLedgerPayload>
+        }
+        aggregate: {
+          args: Prisma.UsageLedgerAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUsageLedger>
+        }
+        groupBy: {
+          args: Prisma.UsageLedgerGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UsageLedgerGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UsageLedgerCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UsageLedgerCountAggregateOutputType> | number
+        }
+      }
+    }
+    UsagePush: {
+      payload: Prisma.$UsagePushPayload<ExtArgs>
+      fields: Prisma.UsagePushFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.UsagePushFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.UsagePushFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>
+        }
+        findFirst: {
+          args: Prisma.UsagePushFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.UsagePushFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>
+        }
+        findMany: {
+          args: Prisma.UsagePushFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>[]
+        }
+        create: {
+          args: Prisma.UsagePushCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>
+        }
+        createMany: {
+          args: Prisma.UsagePushCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.UsagePushCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>[]
+        }
+        delete: {
+          args: Prisma.UsagePushDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>
+        }
+        update: {
+          args: Prisma.UsagePushUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>
+        }
+        deleteMany: {
+          args: Prisma.UsagePushDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.UsagePushUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.UsagePushUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>[]
+        }
+        upsert: {
+          args: Prisma.UsagePushUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$UsagePushPayload>
+        }
+        aggregate: {
+          args: Prisma.UsagePushAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateUsagePush>
+        }
+        groupBy: {
+          args: Prisma.UsagePushGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UsagePushGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.UsagePushCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.UsagePushCountAggregateOutputType> | number
+        }
+      }
+    }
+    Alert: {
+      payload: Prisma.$AlertPayload<ExtArgs>
+      fields: Prisma.AlertFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.AlertFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.AlertFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>
+        }
+        findFirst: {
+          args: Prisma.AlertFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.AlertFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>
+        }
+        findMany: {
+          args: Prisma.AlertFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>[]
+        }
+        create: {
+          args: Prisma.AlertCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>
+        }
+        createMany: {
+          args: Prisma.AlertCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.AlertCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>[]
+        }
+        delete: {
+          args: Prisma.AlertDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>
+        }
+        update: {
+          args: Prisma.AlertUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>
+        }
+        deleteMany: {
+          args: Prisma.AlertDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.AlertUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.AlertUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>[]
+        }
+        upsert: {
+          args: Prisma.AlertUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$AlertPayload>
+        }
+        aggregate: {
+          args: Prisma.AlertAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateAlert>
+        }
+        groupBy: {
+          args: Prisma.AlertGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AlertGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.AlertCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AlertCountAggregateOutputType> | number
+        }
+      }
+    }
+    WebhookDelivery: {
+      payload: Prisma.$WebhookDeliveryPayload<ExtArgs>
+      fields: Prisma.WebhookDeliveryFieldRefs
+      operations: {
+        findUnique: {
+          args: Prisma.WebhookDeliveryFindUniqueArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload> | null
+        }
+        findUniqueOrThrow: {
+          args: Prisma.WebhookDeliveryFindUniqueOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>
+        }
+        findFirst: {
+          args: Prisma.WebhookDeliveryFindFirstArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload> | null
+        }
+        findFirstOrThrow: {
+          args: Prisma.WebhookDeliveryFindFirstOrThrowArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>
+        }
+        findMany: {
+          args: Prisma.WebhookDeliveryFindManyArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>[]
+        }
+        create: {
+          args: Prisma.WebhookDeliveryCreateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>
+        }
+        createMany: {
+          args: Prisma.WebhookDeliveryCreateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        createManyAndReturn: {
+          args: Prisma.WebhookDeliveryCreateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>[]
+        }
+        delete: {
+          args: Prisma.WebhookDeliveryDeleteArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>
+        }
+        update: {
+          args: Prisma.WebhookDeliveryUpdateArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>
+        }
+        deleteMany: {
+          args: Prisma.WebhookDeliveryDeleteManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateMany: {
+          args: Prisma.WebhookDeliveryUpdateManyArgs<ExtArgs>
+          result: BatchPayload
+        }
+        updateManyAndReturn: {
+          args: Prisma.WebhookDeliveryUpdateManyAndReturnArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>[]
+        }
+        upsert: {
+          args: Prisma.WebhookDeliveryUpsertArgs<ExtArgs>
+          result: runtime.Types.Utils.PayloadToResult<Prisma.$WebhookDeliveryPayload>
+        }
+        aggregate: {
+          args: Prisma.WebhookDeliveryAggregateArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.AggregateWebhookDelivery>
+        }
+        groupBy: {
+          args: Prisma.WebhookDeliveryGroupByArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WebhookDeliveryGroupByOutputType>[]
+        }
+        count: {
+          args: Prisma.WebhookDeliveryCountArgs<ExtArgs>
+          result: runtime.Types.Utils.Optional<Prisma.WebhookDeliveryCountAggregateOutputType> | number
+        }
+      }
+    }
   }
 } & {
   other: {
@@ -1553,6 +1928,8 @@ export const PlanScalarFieldEnum = {
   overageUnitPriceMinor: 'overageUnitPriceMinor',
   trialDays: 'trialDays',
   countersUnavailable: 'countersUnavailable',
+  gracePeriodDays: 'gracePeriodDays',
+  pastDuePolicy: 'pastDuePolicy',
   meters: 'meters',
   description: 'description',
   isPublic: 'isPublic',
@@ -1637,7 +2014,9 @@ export const SubscriptionScalarFieldEnum = {
   stripeCustomerId: 'stripeCustomerId',
   stripeSubscriptionId: 'stripeSubscriptionId',
   pastDueSince: 'pastDueSince',
-  stripeEventAt: 'stripeEventAt'
+  stripeEventAt: 'stripeEventAt',
+  spendCapMinor: 'spendCapMinor',
+  downgradedFromPlanId: 'downgradedFromPlanId'
 } as const
 
 export type SubscriptionScalarFieldEnum = (typeof SubscriptionScalarFieldEnum)[keyof typeof SubscriptionScalarFieldEnum]
@@ -1717,6 +2096,83 @@ export const StripeEventScalarFieldEnum = {
 } as const
 
 export type StripeEventScalarFieldEnum = (typeof StripeEventScalarFieldEnum)[keyof typeof StripeEventScalarFieldEnum]
+
+
+export const StripeObjectScalarFieldEnum = {
+  kind: 'kind',
+  localId: 'localId',
+  stripeId: 'stripeId',
+  fingerprint: 'fingerprint',
+  syncedAt: 'syncedAt'
+} as const
+
+export type StripeObjectScalarFieldEnum = (typeof StripeObjectScalarFieldEnum)[keyof typeof StripeObjectScalarFieldEnum]
+
+
+export const UsageLedgerScalarFieldEnum = {
+  id: 'id',
+  subscriptionId: 'subscriptionId',
+  meterId: 'meterId',
+  periodStart: 'periodStart',
+  periodEnd: 'periodEnd',
+  metered: 'metered',
+  reported: 'reported',
+  acknowledged: 'acknowledged',
+  closedAt: 'closedAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type UsageLedgerScalarFieldEnum = (typeof UsageLedgerScalarFieldEnum)[keyof typeof UsageLedgerScalarFieldEnum]
+
+
+export const UsagePushScalarFieldEnum = {
+  identifier: 'identifier',
+  ledgerId: 'ledgerId',
+  quantity: 'quantity',
+  cumulative: 'cumulative',
+  kind: 'kind',
+  createdAt: 'createdAt',
+  acknowledgedAt: 'acknowledgedAt'
+} as const
+
+export type UsagePushScalarFieldEnum = (typeof UsagePushScalarFieldEnum)[keyof typeof UsagePushScalarFieldEnum]
+
+
+export const AlertScalarFieldEnum = {
+  id: 'id',
+  subscriptionId: 'subscriptionId',
+  consumerId: 'consumerId',
+  kind: 'kind',
+  periodStart: 'periodStart',
+  threshold: 'threshold',
+  usedUnits: 'usedUnits',
+  limitUnits: 'limitUnits',
+  source: 'source',
+  emailedAt: 'emailedAt',
+  dismissedAt: 'dismissedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type AlertScalarFieldEnum = (typeof AlertScalarFieldEnum)[keyof typeof AlertScalarFieldEnum]
+
+
+export const WebhookDeliveryScalarFieldEnum = {
+  id: 'id',
+  consumerId: 'consumerId',
+  alertId: 'alertId',
+  eventType: 'eventType',
+  url: 'url',
+  body: 'body',
+  status: 'status',
+  attempts: 'attempts',
+  responseStatus: 'responseStatus',
+  error: 'error',
+  lastAttemptAt: 'lastAttemptAt',
+  deliveredAt: 'deliveredAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
 
 
 export const SortOrder = {
@@ -1879,6 +2335,20 @@ export type ListEnumCountersUnavailablePolicyFieldRefInput<$PrismaModel> = Field
 
 
 /**
+ * Reference to a field of type 'PastDuePolicy'
+ */
+export type EnumPastDuePolicyFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'PastDuePolicy'>
+    
+
+
+/**
+ * Reference to a field of type 'PastDuePolicy[]'
+ */
+export type ListEnumPastDuePolicyFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'PastDuePolicy[]'>
+    
+
+
+/**
  * Reference to a field of type 'ConsumerStatus'
  */
 export type EnumConsumerStatusFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ConsumerStatus'>
@@ -1931,6 +2401,20 @@ export type EnumSessionSubjectFieldRefInput<$PrismaModel> = FieldRefInputType<$P
  * Reference to a field of type 'SessionSubject[]'
  */
 export type ListEnumSessionSubjectFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'SessionSubject[]'>
+    
+
+
+/**
+ * Reference to a field of type 'BigInt'
+ */
+export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt'>
+    
+
+
+/**
+ * Reference to a field of type 'BigInt[]'
+ */
+export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
     
 
 
@@ -2112,6 +2596,11 @@ export type GlobalOmitConfig = {
   auditLog?: Prisma.AuditLogOmit
   setting?: Prisma.SettingOmit
   stripeEvent?: Prisma.StripeEventOmit
+  stripeObject?: Prisma.StripeObjectOmit
+  usageLedger?: Prisma.UsageLedgerOmit
+  usagePush?: Prisma.UsagePushOmit
+  alert?: Prisma.AlertOmit
+  webhookDelivery?: Prisma.WebhookDeliveryOmit
 }
 
 /* Types for Logging */

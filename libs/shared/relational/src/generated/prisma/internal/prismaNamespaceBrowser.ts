@@ -64,7 +64,12 @@ export const ModelName = {
   Session: 'Session',
   AuditLog: 'AuditLog',
   Setting: 'Setting',
-  StripeEvent: 'StripeEvent'
+  StripeEvent: 'StripeEvent',
+  StripeObject: 'StripeObject',
+  UsageLedger: 'UsageLedger',
+  UsagePush: 'UsagePush',
+  Alert: 'Alert',
+  WebhookDelivery: 'WebhookDelivery'
 } as const
 
 export type ModelName = (typeof ModelName)[keyof typeof ModelName]
@@ -131,6 +136,8 @@ export const PlanScalarFieldEnum = {
   overageUnitPriceMinor: 'overageUnitPriceMinor',
   trialDays: 'trialDays',
   countersUnavailable: 'countersUnavailable',
+  gracePeriodDays: 'gracePeriodDays',
+  pastDuePolicy: 'pastDuePolicy',
   meters: 'meters',
   description: 'description',
   isPublic: 'isPublic',
@@ -215,7 +222,9 @@ export const SubscriptionScalarFieldEnum = {
   stripeCustomerId: 'stripeCustomerId',
   stripeSubscriptionId: 'stripeSubscriptionId',
   pastDueSince: 'pastDueSince',
-  stripeEventAt: 'stripeEventAt'
+  stripeEventAt: 'stripeEventAt',
+  spendCapMinor: 'spendCapMinor',
+  downgradedFromPlanId: 'downgradedFromPlanId'
 } as const
 
 export type SubscriptionScalarFieldEnum = (typeof SubscriptionScalarFieldEnum)[keyof typeof SubscriptionScalarFieldEnum]
@@ -295,6 +304,83 @@ export const StripeEventScalarFieldEnum = {
 } as const
 
 export type StripeEventScalarFieldEnum = (typeof StripeEventScalarFieldEnum)[keyof typeof StripeEventScalarFieldEnum]
+
+
+export const StripeObjectScalarFieldEnum = {
+  kind: 'kind',
+  localId: 'localId',
+  stripeId: 'stripeId',
+  fingerprint: 'fingerprint',
+  syncedAt: 'syncedAt'
+} as const
+
+export type StripeObjectScalarFieldEnum = (typeof StripeObjectScalarFieldEnum)[keyof typeof StripeObjectScalarFieldEnum]
+
+
+export const UsageLedgerScalarFieldEnum = {
+  id: 'id',
+  subscriptionId: 'subscriptionId',
+  meterId: 'meterId',
+  periodStart: 'periodStart',
+  periodEnd: 'periodEnd',
+  metered: 'metered',
+  reported: 'reported',
+  acknowledged: 'acknowledged',
+  closedAt: 'closedAt',
+  updatedAt: 'updatedAt'
+} as const
+
+export type UsageLedgerScalarFieldEnum = (typeof UsageLedgerScalarFieldEnum)[keyof typeof UsageLedgerScalarFieldEnum]
+
+
+export const UsagePushScalarFieldEnum = {
+  identifier: 'identifier',
+  ledgerId: 'ledgerId',
+  quantity: 'quantity',
+  cumulative: 'cumulative',
+  kind: 'kind',
+  createdAt: 'createdAt',
+  acknowledgedAt: 'acknowledgedAt'
+} as const
+
+export type UsagePushScalarFieldEnum = (typeof UsagePushScalarFieldEnum)[keyof typeof UsagePushScalarFieldEnum]
+
+
+export const AlertScalarFieldEnum = {
+  id: 'id',
+  subscriptionId: 'subscriptionId',
+  consumerId: 'consumerId',
+  kind: 'kind',
+  periodStart: 'periodStart',
+  threshold: 'threshold',
+  usedUnits: 'usedUnits',
+  limitUnits: 'limitUnits',
+  source: 'source',
+  emailedAt: 'emailedAt',
+  dismissedAt: 'dismissedAt',
+  createdAt: 'createdAt'
+} as const
+
+export type AlertScalarFieldEnum = (typeof AlertScalarFieldEnum)[keyof typeof AlertScalarFieldEnum]
+
+
+export const WebhookDeliveryScalarFieldEnum = {
+  id: 'id',
+  consumerId: 'consumerId',
+  alertId: 'alertId',
+  eventType: 'eventType',
+  url: 'url',
+  body: 'body',
+  status: 'status',
+  attempts: 'attempts',
+  responseStatus: 'responseStatus',
+  error: 'error',
+  lastAttemptAt: 'lastAttemptAt',
+  deliveredAt: 'deliveredAt',
+  createdAt: 'createdAt'
+} as const
+
+export type WebhookDeliveryScalarFieldEnum = (typeof WebhookDeliveryScalarFieldEnum)[keyof typeof WebhookDeliveryScalarFieldEnum]
 
 
 export const SortOrder = {

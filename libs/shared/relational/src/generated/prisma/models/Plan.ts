@@ -36,6 +36,7 @@ export type PlanAvgAggregateOutputType = {
   overageBufferPercent: number | null
   overageUnitPriceMinor: number | null
   trialDays: number | null
+  gracePeriodDays: number | null
 }
 
 export type PlanSumAggregateOutputType = {
@@ -48,6 +49,7 @@ export type PlanSumAggregateOutputType = {
   overageBufferPercent: number | null
   overageUnitPriceMinor: number | null
   trialDays: number | null
+  gracePeriodDays: number | null
 }
 
 export type PlanMinAggregateOutputType = {
@@ -68,6 +70,8 @@ export type PlanMinAggregateOutputType = {
   overageUnitPriceMinor: number | null
   trialDays: number | null
   countersUnavailable: $Enums.CountersUnavailablePolicy | null
+  gracePeriodDays: number | null
+  pastDuePolicy: $Enums.PastDuePolicy | null
   description: string | null
   isPublic: boolean | null
   archivedAt: Date | null
@@ -93,6 +97,8 @@ export type PlanMaxAggregateOutputType = {
   overageUnitPriceMinor: number | null
   trialDays: number | null
   countersUnavailable: $Enums.CountersUnavailablePolicy | null
+  gracePeriodDays: number | null
+  pastDuePolicy: $Enums.PastDuePolicy | null
   description: string | null
   isPublic: boolean | null
   archivedAt: Date | null
@@ -121,6 +127,8 @@ export type PlanCountAggregateOutputType = {
   overageUnitPriceMinor: number
   trialDays: number
   countersUnavailable: number
+  gracePeriodDays: number
+  pastDuePolicy: number
   meters: number
   description: number
   isPublic: number
@@ -141,6 +149,7 @@ export type PlanAvgAggregateInputType = {
   overageBufferPercent?: true
   overageUnitPriceMinor?: true
   trialDays?: true
+  gracePeriodDays?: true
 }
 
 export type PlanSumAggregateInputType = {
@@ -153,6 +162,7 @@ export type PlanSumAggregateInputType = {
   overageBufferPercent?: true
   overageUnitPriceMinor?: true
   trialDays?: true
+  gracePeriodDays?: true
 }
 
 export type PlanMinAggregateInputType = {
@@ -173,6 +183,8 @@ export type PlanMinAggregateInputType = {
   overageUnitPriceMinor?: true
   trialDays?: true
   countersUnavailable?: true
+  gracePeriodDays?: true
+  pastDuePolicy?: true
   description?: true
   isPublic?: true
   archivedAt?: true
@@ -198,6 +210,8 @@ export type PlanMaxAggregateInputType = {
   overageUnitPriceMinor?: true
   trialDays?: true
   countersUnavailable?: true
+  gracePeriodDays?: true
+  pastDuePolicy?: true
   description?: true
   isPublic?: true
   archivedAt?: true
@@ -226,6 +240,8 @@ export type PlanCountAggregateInputType = {
   overageUnitPriceMinor?: true
   trialDays?: true
   countersUnavailable?: true
+  gracePeriodDays?: true
+  pastDuePolicy?: true
   meters?: true
   description?: true
   isPublic?: true
@@ -342,6 +358,8 @@ export type PlanGroupByOutputType = {
   overageUnitPriceMinor: number
   trialDays: number
   countersUnavailable: $Enums.CountersUnavailablePolicy
+  gracePeriodDays: number
+  pastDuePolicy: $Enums.PastDuePolicy
   meters: runtime.JsonValue
   description: string | null
   isPublic: boolean
@@ -394,6 +412,8 @@ export type PlanWhereInput = {
   overageUnitPriceMinor?: Prisma.IntFilter<"Plan"> | number
   trialDays?: Prisma.IntFilter<"Plan"> | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFilter<"Plan"> | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFilter<"Plan"> | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFilter<"Plan"> | $Enums.PastDuePolicy
   meters?: Prisma.JsonFilter<"Plan">
   description?: Prisma.StringNullableFilter<"Plan"> | string | null
   isPublic?: Prisma.BoolFilter<"Plan"> | boolean
@@ -426,6 +446,8 @@ export type PlanOrderByWithRelationInput = {
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
   countersUnavailable?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
+  pastDuePolicy?: Prisma.SortOrder
   meters?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   isPublic?: Prisma.SortOrder
@@ -461,6 +483,8 @@ export type PlanWhereUniqueInput = Prisma.AtLeast<{
   overageUnitPriceMinor?: Prisma.IntFilter<"Plan"> | number
   trialDays?: Prisma.IntFilter<"Plan"> | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFilter<"Plan"> | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFilter<"Plan"> | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFilter<"Plan"> | $Enums.PastDuePolicy
   meters?: Prisma.JsonFilter<"Plan">
   description?: Prisma.StringNullableFilter<"Plan"> | string | null
   isPublic?: Prisma.BoolFilter<"Plan"> | boolean
@@ -493,6 +517,8 @@ export type PlanOrderByWithAggregationInput = {
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
   countersUnavailable?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
+  pastDuePolicy?: Prisma.SortOrder
   meters?: Prisma.SortOrder
   description?: Prisma.SortOrderInput | Prisma.SortOrder
   isPublic?: Prisma.SortOrder
@@ -530,6 +556,8 @@ export type PlanScalarWhereWithAggregatesInput = {
   overageUnitPriceMinor?: Prisma.IntWithAggregatesFilter<"Plan"> | number
   trialDays?: Prisma.IntWithAggregatesFilter<"Plan"> | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyWithAggregatesFilter<"Plan"> | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntWithAggregatesFilter<"Plan"> | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyWithAggregatesFilter<"Plan"> | $Enums.PastDuePolicy
   meters?: Prisma.JsonWithAggregatesFilter<"Plan">
   description?: Prisma.StringNullableWithAggregatesFilter<"Plan"> | string | null
   isPublic?: Prisma.BoolWithAggregatesFilter<"Plan"> | boolean
@@ -559,6 +587,8 @@ export type PlanCreateInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -591,6 +621,8 @@ export type PlanUncheckedCreateInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -623,6 +655,8 @@ export type PlanUpdateInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -655,6 +689,8 @@ export type PlanUncheckedUpdateInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -687,6 +723,8 @@ export type PlanCreateManyInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -716,6 +754,8 @@ export type PlanUpdateManyMutationInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -745,6 +785,8 @@ export type PlanUncheckedUpdateManyInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -790,6 +832,8 @@ export type PlanCountOrderByAggregateInput = {
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
   countersUnavailable?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
+  pastDuePolicy?: Prisma.SortOrder
   meters?: Prisma.SortOrder
   description?: Prisma.SortOrder
   isPublic?: Prisma.SortOrder
@@ -808,6 +852,7 @@ export type PlanAvgOrderByAggregateInput = {
   overageBufferPercent?: Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
 }
 
 export type PlanMaxOrderByAggregateInput = {
@@ -828,6 +873,8 @@ export type PlanMaxOrderByAggregateInput = {
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
   countersUnavailable?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
+  pastDuePolicy?: Prisma.SortOrder
   description?: Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrder
@@ -853,6 +900,8 @@ export type PlanMinOrderByAggregateInput = {
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
   countersUnavailable?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
+  pastDuePolicy?: Prisma.SortOrder
   description?: Prisma.SortOrder
   isPublic?: Prisma.SortOrder
   archivedAt?: Prisma.SortOrder
@@ -870,6 +919,7 @@ export type PlanSumOrderByAggregateInput = {
   overageBufferPercent?: Prisma.SortOrder
   overageUnitPriceMinor?: Prisma.SortOrder
   trialDays?: Prisma.SortOrder
+  gracePeriodDays?: Prisma.SortOrder
 }
 
 export type PlanScalarRelationFilter = {
@@ -913,6 +963,10 @@ export type PlanUpdatealertThresholdsInput = {
 
 export type EnumCountersUnavailablePolicyFieldUpdateOperationsInput = {
   set?: $Enums.CountersUnavailablePolicy
+}
+
+export type EnumPastDuePolicyFieldUpdateOperationsInput = {
+  set?: $Enums.PastDuePolicy
 }
 
 export type NullableDateTimeFieldUpdateOperationsInput = {
@@ -982,6 +1036,8 @@ export type PlanCreateWithoutVersionsInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -1013,6 +1069,8 @@ export type PlanUncheckedCreateWithoutVersionsInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -1060,6 +1118,8 @@ export type PlanUpdateWithoutVersionsInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -1091,6 +1151,8 @@ export type PlanUncheckedUpdateWithoutVersionsInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -1122,6 +1184,8 @@ export type PlanCreateWithoutGroupInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -1153,6 +1217,8 @@ export type PlanUncheckedCreateWithoutGroupInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -1200,6 +1266,8 @@ export type PlanUpdateWithoutGroupInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -1231,6 +1299,8 @@ export type PlanUncheckedUpdateWithoutGroupInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -1262,6 +1332,8 @@ export type PlanCreateWithoutSubscriptionsInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -1293,6 +1365,8 @@ export type PlanUncheckedCreateWithoutSubscriptionsInput = {
   overageUnitPriceMinor?: number
   trialDays?: number
   countersUnavailable?: $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: number
+  pastDuePolicy?: $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: string | null
   isPublic?: boolean
@@ -1340,6 +1414,8 @@ export type PlanUpdateWithoutSubscriptionsInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -1371,6 +1447,8 @@ export type PlanUncheckedUpdateWithoutSubscriptionsInput = {
   overageUnitPriceMinor?: Prisma.IntFieldUpdateOperationsInput | number
   trialDays?: Prisma.IntFieldUpdateOperationsInput | number
   countersUnavailable?: Prisma.EnumCountersUnavailablePolicyFieldUpdateOperationsInput | $Enums.CountersUnavailablePolicy
+  gracePeriodDays?: Prisma.IntFieldUpdateOperationsInput | number
+  pastDuePolicy?: Prisma.EnumPastDuePolicyFieldUpdateOperationsInput | $Enums.PastDuePolicy
   meters?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   description?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   isPublic?: Prisma.BoolFieldUpdateOperationsInput | boolean
@@ -1442,6 +1520,8 @@ export type PlanSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
   countersUnavailable?: boolean
+  gracePeriodDays?: boolean
+  pastDuePolicy?: boolean
   meters?: boolean
   description?: boolean
   isPublic?: boolean
@@ -1475,6 +1555,8 @@ export type PlanSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
   countersUnavailable?: boolean
+  gracePeriodDays?: boolean
+  pastDuePolicy?: boolean
   meters?: boolean
   description?: boolean
   isPublic?: boolean
@@ -1504,6 +1586,8 @@ export type PlanSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
   countersUnavailable?: boolean
+  gracePeriodDays?: boolean
+  pastDuePolicy?: boolean
   meters?: boolean
   description?: boolean
   isPublic?: boolean
@@ -1533,6 +1617,8 @@ export type PlanSelectScalar = {
   overageUnitPriceMinor?: boolean
   trialDays?: boolean
   countersUnavailable?: boolean
+  gracePeriodDays?: boolean
+  pastDuePolicy?: boolean
   meters?: boolean
   description?: boolean
   isPublic?: boolean
@@ -1541,7 +1627,7 @@ export type PlanSelectScalar = {
   updatedAt?: boolean
 }
 
-export type PlanOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "slug" | "name" | "tier" | "version" | "quotaLimit" | "quotaPeriod" | "ratePerSecond" | "rateBurst" | "concurrency" | "allowedEndpoints" | "count4xx" | "count5xx" | "alertThresholds" | "prices" | "currency" | "overageBufferPercent" | "overageUnitPriceMinor" | "trialDays" | "countersUnavailable" | "meters" | "description" | "isPublic" | "archivedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["plan"]>
+export type PlanOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "slug" | "name" | "tier" | "version" | "quotaLimit" | "quotaPeriod" | "ratePerSecond" | "rateBurst" | "concurrency" | "allowedEndpoints" | "count4xx" | "count5xx" | "alertThresholds" | "prices" | "currency" | "overageBufferPercent" | "overageUnitPriceMinor" | "trialDays" | "countersUnavailable" | "gracePeriodDays" | "pastDuePolicy" | "meters" | "description" | "isPublic" | "archivedAt" | "createdAt" | "updatedAt", ExtArgs["result"]["plan"]>
 export type PlanInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   group?: boolean | Prisma.Plan$groupArgs<ExtArgs>
   subscriptions?: boolean | Prisma.Plan$subscriptionsArgs<ExtArgs>
@@ -1592,6 +1678,8 @@ export type $PlanPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     overageUnitPriceMinor: number
     trialDays: number
     countersUnavailable: $Enums.CountersUnavailablePolicy
+    gracePeriodDays: number
+    pastDuePolicy: $Enums.PastDuePolicy
     /**
      * Billable metric definitions (validated by the metering domain's meter schema).
      */
@@ -2050,6 +2138,8 @@ export interface PlanFieldRefs {
   readonly overageUnitPriceMinor: Prisma.FieldRef<"Plan", 'Int'>
   readonly trialDays: Prisma.FieldRef<"Plan", 'Int'>
   readonly countersUnavailable: Prisma.FieldRef<"Plan", 'CountersUnavailablePolicy'>
+  readonly gracePeriodDays: Prisma.FieldRef<"Plan", 'Int'>
+  readonly pastDuePolicy: Prisma.FieldRef<"Plan", 'PastDuePolicy'>
   readonly meters: Prisma.FieldRef<"Plan", 'Json'>
   readonly description: Prisma.FieldRef<"Plan", 'String'>
   readonly isPublic: Prisma.FieldRef<"Plan", 'Boolean'>

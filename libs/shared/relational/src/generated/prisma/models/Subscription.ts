@@ -29,11 +29,13 @@ export type AggregateSubscription = {
 export type SubscriptionAvgAggregateOutputType = {
   planVersion: number | null
   pendingPlanVersion: number | null
+  spendCapMinor: number | null
 }
 
 export type SubscriptionSumAggregateOutputType = {
   planVersion: number | null
   pendingPlanVersion: number | null
+  spendCapMinor: number | null
 }
 
 export type SubscriptionMinAggregateOutputType = {
@@ -53,6 +55,8 @@ export type SubscriptionMinAggregateOutputType = {
   stripeSubscriptionId: string | null
   pastDueSince: Date | null
   stripeEventAt: Date | null
+  spendCapMinor: number | null
+  downgradedFromPlanId: string | null
 }
 
 export type SubscriptionMaxAggregateOutputType = {
@@ -72,6 +76,8 @@ export type SubscriptionMaxAggregateOutputType = {
   stripeSubscriptionId: string | null
   pastDueSince: Date | null
   stripeEventAt: Date | null
+  spendCapMinor: number | null
+  downgradedFromPlanId: string | null
 }
 
 export type SubscriptionCountAggregateOutputType = {
@@ -91,6 +97,8 @@ export type SubscriptionCountAggregateOutputType = {
   stripeSubscriptionId: number
   pastDueSince: number
   stripeEventAt: number
+  spendCapMinor: number
+  downgradedFromPlanId: number
   _all: number
 }
 
@@ -98,11 +106,13 @@ export type SubscriptionCountAggregateOutputType = {
 export type SubscriptionAvgAggregateInputType = {
   planVersion?: true
   pendingPlanVersion?: true
+  spendCapMinor?: true
 }
 
 export type SubscriptionSumAggregateInputType = {
   planVersion?: true
   pendingPlanVersion?: true
+  spendCapMinor?: true
 }
 
 export type SubscriptionMinAggregateInputType = {
@@ -122,6 +132,8 @@ export type SubscriptionMinAggregateInputType = {
   stripeSubscriptionId?: true
   pastDueSince?: true
   stripeEventAt?: true
+  spendCapMinor?: true
+  downgradedFromPlanId?: true
 }
 
 export type SubscriptionMaxAggregateInputType = {
@@ -141,6 +153,8 @@ export type SubscriptionMaxAggregateInputType = {
   stripeSubscriptionId?: true
   pastDueSince?: true
   stripeEventAt?: true
+  spendCapMinor?: true
+  downgradedFromPlanId?: true
 }
 
 export type SubscriptionCountAggregateInputType = {
@@ -160,6 +174,8 @@ export type SubscriptionCountAggregateInputType = {
   stripeSubscriptionId?: true
   pastDueSince?: true
   stripeEventAt?: true
+  spendCapMinor?: true
+  downgradedFromPlanId?: true
   _all?: true
 }
 
@@ -266,6 +282,8 @@ export type SubscriptionGroupByOutputType = {
   stripeSubscriptionId: string | null
   pastDueSince: Date | null
   stripeEventAt: Date | null
+  spendCapMinor: number | null
+  downgradedFromPlanId: string | null
   _count: SubscriptionCountAggregateOutputType | null
   _avg: SubscriptionAvgAggregateOutputType | null
   _sum: SubscriptionSumAggregateOutputType | null
@@ -308,6 +326,8 @@ export type SubscriptionWhereInput = {
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   pastDueSince?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeEventAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  spendCapMinor?: Prisma.IntNullableFilter<"Subscription"> | number | null
+  downgradedFromPlanId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
   plan?: Prisma.XOR<Prisma.PlanScalarRelationFilter, Prisma.PlanWhereInput>
 }
@@ -329,6 +349,8 @@ export type SubscriptionOrderByWithRelationInput = {
   stripeSubscriptionId?: Prisma.SortOrderInput | Prisma.SortOrder
   pastDueSince?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeEventAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrderInput | Prisma.SortOrder
+  downgradedFromPlanId?: Prisma.SortOrderInput | Prisma.SortOrder
   consumer?: Prisma.ConsumerOrderByWithRelationInput
   plan?: Prisma.PlanOrderByWithRelationInput
 }
@@ -353,6 +375,8 @@ export type SubscriptionWhereUniqueInput = Prisma.AtLeast<{
   stripeCustomerId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   pastDueSince?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeEventAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  spendCapMinor?: Prisma.IntNullableFilter<"Subscription"> | number | null
+  downgradedFromPlanId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   consumer?: Prisma.XOR<Prisma.ConsumerScalarRelationFilter, Prisma.ConsumerWhereInput>
   plan?: Prisma.XOR<Prisma.PlanScalarRelationFilter, Prisma.PlanWhereInput>
 }, "id" | "stripeSubscriptionId">
@@ -374,6 +398,8 @@ export type SubscriptionOrderByWithAggregationInput = {
   stripeSubscriptionId?: Prisma.SortOrderInput | Prisma.SortOrder
   pastDueSince?: Prisma.SortOrderInput | Prisma.SortOrder
   stripeEventAt?: Prisma.SortOrderInput | Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrderInput | Prisma.SortOrder
+  downgradedFromPlanId?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.SubscriptionCountOrderByAggregateInput
   _avg?: Prisma.SubscriptionAvgOrderByAggregateInput
   _max?: Prisma.SubscriptionMaxOrderByAggregateInput
@@ -401,6 +427,8 @@ export type SubscriptionScalarWhereWithAggregatesInput = {
   stripeSubscriptionId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
   pastDueSince?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
   stripeEventAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Subscription"> | Date | string | null
+  spendCapMinor?: Prisma.IntNullableWithAggregatesFilter<"Subscription"> | number | null
+  downgradedFromPlanId?: Prisma.StringNullableWithAggregatesFilter<"Subscription"> | string | null
 }
 
 export type SubscriptionCreateInput = {
@@ -418,6 +446,8 @@ export type SubscriptionCreateInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
   consumer: Prisma.ConsumerCreateNestedOneWithoutSubscriptionsInput
   plan: Prisma.PlanCreateNestedOneWithoutSubscriptionsInput
 }
@@ -439,6 +469,8 @@ export type SubscriptionUncheckedCreateInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
 }
 
 export type SubscriptionUpdateInput = {
@@ -456,6 +488,8 @@ export type SubscriptionUpdateInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput
   plan?: Prisma.PlanUpdateOneRequiredWithoutSubscriptionsNestedInput
 }
@@ -477,6 +511,8 @@ export type SubscriptionUncheckedUpdateInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SubscriptionCreateManyInput = {
@@ -496,6 +532,8 @@ export type SubscriptionCreateManyInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
 }
 
 export type SubscriptionUpdateManyMutationInput = {
@@ -513,6 +551,8 @@ export type SubscriptionUpdateManyMutationInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SubscriptionUncheckedUpdateManyInput = {
@@ -532,6 +572,8 @@ export type SubscriptionUncheckedUpdateManyInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SubscriptionListRelationFilter = {
@@ -561,11 +603,14 @@ export type SubscriptionCountOrderByAggregateInput = {
   stripeSubscriptionId?: Prisma.SortOrder
   pastDueSince?: Prisma.SortOrder
   stripeEventAt?: Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrder
+  downgradedFromPlanId?: Prisma.SortOrder
 }
 
 export type SubscriptionAvgOrderByAggregateInput = {
   planVersion?: Prisma.SortOrder
   pendingPlanVersion?: Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrder
 }
 
 export type SubscriptionMaxOrderByAggregateInput = {
@@ -585,6 +630,8 @@ export type SubscriptionMaxOrderByAggregateInput = {
   stripeSubscriptionId?: Prisma.SortOrder
   pastDueSince?: Prisma.SortOrder
   stripeEventAt?: Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrder
+  downgradedFromPlanId?: Prisma.SortOrder
 }
 
 export type SubscriptionMinOrderByAggregateInput = {
@@ -604,11 +651,14 @@ export type SubscriptionMinOrderByAggregateInput = {
   stripeSubscriptionId?: Prisma.SortOrder
   pastDueSince?: Prisma.SortOrder
   stripeEventAt?: Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrder
+  downgradedFromPlanId?: Prisma.SortOrder
 }
 
 export type SubscriptionSumOrderByAggregateInput = {
   planVersion?: Prisma.SortOrder
   pendingPlanVersion?: Prisma.SortOrder
+  spendCapMinor?: Prisma.SortOrder
 }
 
 export type SubscriptionCreateNestedManyWithoutPlanInput = {
@@ -714,6 +764,8 @@ export type SubscriptionCreateWithoutPlanInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
   consumer: Prisma.ConsumerCreateNestedOneWithoutSubscriptionsInput
 }
 
@@ -733,6 +785,8 @@ export type SubscriptionUncheckedCreateWithoutPlanInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
 }
 
 export type SubscriptionCreateOrConnectWithoutPlanInput = {
@@ -781,6 +835,8 @@ export type SubscriptionScalarWhereInput = {
   stripeSubscriptionId?: Prisma.StringNullableFilter<"Subscription"> | string | null
   pastDueSince?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
   stripeEventAt?: Prisma.DateTimeNullableFilter<"Subscription"> | Date | string | null
+  spendCapMinor?: Prisma.IntNullableFilter<"Subscription"> | number | null
+  downgradedFromPlanId?: Prisma.StringNullableFilter<"Subscription"> | string | null
 }
 
 export type SubscriptionCreateWithoutConsumerInput = {
@@ -798,6 +854,8 @@ export type SubscriptionCreateWithoutConsumerInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
   plan: Prisma.PlanCreateNestedOneWithoutSubscriptionsInput
 }
 
@@ -817,6 +875,8 @@ export type SubscriptionUncheckedCreateWithoutConsumerInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
 }
 
 export type SubscriptionCreateOrConnectWithoutConsumerInput = {
@@ -861,6 +921,8 @@ export type SubscriptionCreateManyPlanInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
 }
 
 export type SubscriptionUpdateWithoutPlanInput = {
@@ -878,6 +940,8 @@ export type SubscriptionUpdateWithoutPlanInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   consumer?: Prisma.ConsumerUpdateOneRequiredWithoutSubscriptionsNestedInput
 }
 
@@ -897,6 +961,8 @@ export type SubscriptionUncheckedUpdateWithoutPlanInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SubscriptionUncheckedUpdateManyWithoutPlanInput = {
@@ -915,6 +981,8 @@ export type SubscriptionUncheckedUpdateManyWithoutPlanInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SubscriptionCreateManyConsumerInput = {
@@ -933,6 +1001,8 @@ export type SubscriptionCreateManyConsumerInput = {
   stripeSubscriptionId?: string | null
   pastDueSince?: Date | string | null
   stripeEventAt?: Date | string | null
+  spendCapMinor?: number | null
+  downgradedFromPlanId?: string | null
 }
 
 export type SubscriptionUpdateWithoutConsumerInput = {
@@ -950,6 +1020,8 @@ export type SubscriptionUpdateWithoutConsumerInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   plan?: Prisma.PlanUpdateOneRequiredWithoutSubscriptionsNestedInput
 }
 
@@ -969,6 +1041,8 @@ export type SubscriptionUncheckedUpdateWithoutConsumerInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 export type SubscriptionUncheckedUpdateManyWithoutConsumerInput = {
@@ -987,6 +1061,8 @@ export type SubscriptionUncheckedUpdateManyWithoutConsumerInput = {
   stripeSubscriptionId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   pastDueSince?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   stripeEventAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
+  spendCapMinor?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  downgradedFromPlanId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
 }
 
 
@@ -1008,6 +1084,8 @@ export type SubscriptionSelect<ExtArgs extends runtime.Types.Extensions.Internal
   stripeSubscriptionId?: boolean
   pastDueSince?: boolean
   stripeEventAt?: boolean
+  spendCapMinor?: boolean
+  downgradedFromPlanId?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["subscription"]>
@@ -1029,6 +1107,8 @@ export type SubscriptionSelectCreateManyAndReturn<ExtArgs extends runtime.Types.
   stripeSubscriptionId?: boolean
   pastDueSince?: boolean
   stripeEventAt?: boolean
+  spendCapMinor?: boolean
+  downgradedFromPlanId?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["subscription"]>
@@ -1050,6 +1130,8 @@ export type SubscriptionSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.
   stripeSubscriptionId?: boolean
   pastDueSince?: boolean
   stripeEventAt?: boolean
+  spendCapMinor?: boolean
+  downgradedFromPlanId?: boolean
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
 }, ExtArgs["result"]["subscription"]>
@@ -1071,9 +1153,11 @@ export type SubscriptionSelectScalar = {
   stripeSubscriptionId?: boolean
   pastDueSince?: boolean
   stripeEventAt?: boolean
+  spendCapMinor?: boolean
+  downgradedFromPlanId?: boolean
 }
 
-export type SubscriptionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "planId" | "planVersion" | "status" | "periodAnchor" | "createdAt" | "canceledAt" | "trialEndsAt" | "pendingPlanId" | "pendingPlanVersion" | "pendingEffectiveAt" | "stripeCustomerId" | "stripeSubscriptionId" | "pastDueSince" | "stripeEventAt", ExtArgs["result"]["subscription"]>
+export type SubscriptionOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "consumerId" | "planId" | "planVersion" | "status" | "periodAnchor" | "createdAt" | "canceledAt" | "trialEndsAt" | "pendingPlanId" | "pendingPlanVersion" | "pendingEffectiveAt" | "stripeCustomerId" | "stripeSubscriptionId" | "pastDueSince" | "stripeEventAt" | "spendCapMinor" | "downgradedFromPlanId", ExtArgs["result"]["subscription"]>
 export type SubscriptionInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   consumer?: boolean | Prisma.ConsumerDefaultArgs<ExtArgs>
   plan?: boolean | Prisma.PlanDefaultArgs<ExtArgs>
@@ -1122,6 +1206,8 @@ export type $SubscriptionPayload<ExtArgs extends runtime.Types.Extensions.Intern
      * Stripe's `created` of the last webhook event applied to this subscription: older events are ignored.
      */
     stripeEventAt: Date | null
+    spendCapMinor: number | null
+    downgradedFromPlanId: string | null
   }, ExtArgs["result"]["subscription"]>
   composites: {}
 }
@@ -1563,6 +1649,8 @@ export interface SubscriptionFieldRefs {
   readonly stripeSubscriptionId: Prisma.FieldRef<"Subscription", 'String'>
   readonly pastDueSince: Prisma.FieldRef<"Subscription", 'DateTime'>
   readonly stripeEventAt: Prisma.FieldRef<"Subscription", 'DateTime'>
+  readonly spendCapMinor: Prisma.FieldRef<"Subscription", 'Int'>
+  readonly downgradedFromPlanId: Prisma.FieldRef<"Subscription", 'String'>
 }
     
 
