@@ -71,10 +71,11 @@ export default [
             { sourceTag: 'type:ui', onlyDependOnLibsWithTags: ['type:ui', 'type:util', 'type:domain'] },
             { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:gateway', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            // plans serves the usage API, which reads what metering wrote
+            // plans serves the usage API, which reads what metering wrote, and the portal's
+            // estimates and spend caps, priced by the rating engine (a pure domain lib)
             {
               sourceTag: 'scope:plans',
-              onlyDependOnLibsWithTags: ['scope:plans', 'scope:metering', 'scope:shared'],
+              onlyDependOnLibsWithTags: ['scope:plans', 'scope:metering', 'scope:shared', 'scope:rating'],
             },
             { sourceTag: 'scope:metering', onlyDependOnLibsWithTags: ['scope:metering', 'scope:shared'] },
             // billing prices what plans define and metering measured
