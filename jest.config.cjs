@@ -25,6 +25,9 @@ const common = {
   transform,
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
+  // ESM-only packages reached through CommonJS ones (@fastify/static → content-disposition):
+  // Node loads them with require(esm); Jest needs them compiled.
+  transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/web/'],
 };
 
@@ -42,6 +45,11 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.browser-spec.ts'],
     },
   ],
 };

@@ -217,4 +217,61 @@ describe('Stripe webhooks (embedded platform)', () => {
     const consumer = await admin('GET', `/api/admin/consumers/${demo.demoConsumerId}`);
     expect(consumer.body.subscription).toBeNull();
   });
+
+  it('moves the consumer to the paid plan of a completed Checkout Session, then follows subscription updates', async () => {
+    const plans = await admin('GET', '/api/admin/plans');
+    const starter = (plans.body as Array<{ id: string; slug: string }>).find(
+      (plan) => plan.slug === 'starter',
+    );
+    expect(starter).toBeDefined();
+    const checkoutSubscription = 'sub_Checkout0001';
+    const completed = {
+      id: 'evt_checkout_completed',
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: now,
+      data: {
+        object: {
+          id: 'cs_test_0001',
+          object: 'checkout.session',
+          mode: 'subscription',
+          status: 'complete',
+          client_reference_id: demo.demoConsumerId,
+          customer: stripeCustomerId,
+          subscription: checkoutSubscription,
+          metadata: { tollgate_consumer_id: demo.demoConsumerId, tollgate_plan_id: starter?.id },
+        },
+      },
+    };
+    const applied = await deliverSigned(completed);
+    expect(applied.body).toEqual({ received: true, duplicate: false, outcome: 'applied' });
+    const consumer = await admin('GET', `/api/admin/consumers/${demo.demoConsumerId}`);
+    expect(consumer.body.subscription).toMatchObject({
+      planId: starter?.id,
+      status: 'active',
+      stripeSubscriptionId: checkoutSubscription,
+      stripeCustomerId,
+    });
+    expect((await deliverSigned(completed)).body).toEqual({ received: true, duplicate: true });
+
+    const updated = (id: string, created: number, status: string) => ({
+      id,
+      object: 'event',
+      type: 'customer.subscription.updated',
+      created,
+      data: {
+        object: { id: checkoutSubscription, object: 'subscription', customer: stripeCustomerId, status },
+      },
+    });
+    expect((await deliverSigned(updated('evt_sub_updated_1', now + 60, 'past_due'))).body).toEqual({
+      received: true,
+      duplicate: false,
+      outcome: 'applied',
+    });
+    expect((await subscription()).status).toBe('past_due');
+    expect((await deliverSigned(updated('evt_sub_updated_0', now + 30, 'active'))).body.outcome).toBe(
+      'stale',
+    );
+    expect((await subscription()).status).toBe('past_due');
+  });
 });

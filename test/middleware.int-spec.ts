@@ -44,7 +44,12 @@ class RecordingProducer implements EventLogProducer {
   }
 }
 
-const keys = { ok: 'tg_mw_ok_key', quota: 'tg_mw_quota_key', failing: 'tg_mw_failing_key' };
+const keys = {
+  ok: 'tg_mw_ok_key',
+  quota: 'tg_mw_quota_key',
+  failing: 'tg_mw_failing_key',
+  capped: 'tg_mw_capped_key',
+};
 
 function snapshot(): GatewaySnapshot {
   const consumer = (id: string) => ({
@@ -84,7 +89,12 @@ function snapshot(): GatewaySnapshot {
         countPolicy: { count4xx: true, count5xx: false },
       },
     ],
-    consumers: [consumer('cons_ok'), consumer('cons_quota'), consumer('cons_failing')],
+    consumers: [
+      consumer('cons_ok'),
+      consumer('cons_quota'),
+      consumer('cons_failing'),
+      { ...consumer('cons_capped'), spendCap: { units: 1, amountMinor: 3, currency: 'usd' } },
+    ],
     keys: Object.entries(keys).map(([name, secret]) => ({
       hash: hashApiKey(secret),
       keyId: `key_${name}`,
@@ -295,6 +305,22 @@ describe.each(frameworks)('embedded middleware on %s', (_name, start) => {
       [200, true],
       [429, false],
     ]);
+  });
+
+  it('refuses with 402 once the spend cap would be passed, before the quota', async () => {
+    const admitted = await get('/v1/orders/7', keys.capped);
+    expect(admitted.status).toBe(200);
+    await admitted.arrayBuffer();
+    const refused = await get('/v1/orders/7', keys.capped);
+    expect(refused.status).toBe(402);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('2');
+    expect(await refused.json()).toMatchObject({
+      type: 'https://tollgate.dev/problems/spend-cap-reached',
+      status: 402,
+      limit: 'spend_cap',
+      capMinor: 3,
+    });
   });
 
   it('refunds a 500 from the handler (counted: false), so the full quota stays available', async () => {

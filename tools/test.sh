@@ -43,7 +43,10 @@ step "generated files (Prisma client and migrations, OpenAPI document, README co
   bash -c 'npm run --silent prisma:drift && npm run --silent openapi -- --check && npm run --silent docs:config -- --check'
 jest_tier unit
 jest_tier contract --verbose
+# The platform the integration and browser tests start serves the web app from dist/web.
+step "web app build (dist/web)" node tools/build-web.cjs
 jest_tier integration --runInBand --verbose
+jest_tier browser --runInBand --verbose
 
 printf '\n==> all checks passed in %s s\n' "$(elapsed_since "$T0")"
 # One plain closing line with the counts of all tiers, so a reader (or CI) can tell tests really ran.

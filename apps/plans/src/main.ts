@@ -5,12 +5,13 @@ import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
 import { createEchoUpstream } from '@tollgate/echo-upstream';
 import { createEventLog } from '@tollgate/event-log';
-import { createMailer } from '@tollgate/mail';
+import { createMailer, outboxDirectory } from '@tollgate/mail';
 import { AnalyticsQueries, UsageQueries } from '@tollgate/metering-pipeline';
 import { runApp } from '@tollgate/observability';
 import {
   AdminTokens,
   bootstrapDemo,
+  ConsumerWebhooks,
   createUsageReconciliation,
   ensureSigningSecret,
   EventIngestion,
@@ -73,10 +74,18 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
       registry,
       gatewayToken: config.GATEWAY_TOKEN,
       mailer,
+      outboxDirectory: config.SMTP_URL ? undefined : outboxDirectory(config),
       counters,
       publicUrl: config.PUBLIC_URL ?? apiUrl,
       signingSecret: await ensureSigningSecret(relational.prisma),
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      // The portal's test delivery: one try, answered at once (alerts are the billing worker's).
+      webhooks: new ConsumerWebhooks({
+        prisma: relational.prisma,
+        logger,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        attempts: 1,
+      }),
       ingest: new EventIngestion({
         prisma: relational.prisma,
         counters,

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
+import { createBillingRuntime } from '@tollgate/billing-worker';
 import { platformConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
@@ -13,17 +14,19 @@ import {
   QuotaEventPublisher,
   SnapshotStore,
 } from '@tollgate/gateway-data-plane';
-import { createJobs } from '@tollgate/jobs';
-import { createMailer } from '@tollgate/mail';
+import { createJobs, instrumentJobs } from '@tollgate/jobs';
+import { createMailer, outboxDirectory } from '@tollgate/mail';
 import { AnalyticsQueries, MeteringProcessor, UsageQueries } from '@tollgate/metering-pipeline';
 import { runApp } from '@tollgate/observability';
 import {
   AdminTokens,
   bootstrapDemo,
+  ConsumerWebhooks,
   createUsageReconciliation,
   ensureSigningSecret,
   EventIngestion,
   scheduleUsageReconciliation,
+  usageReconciliationJob,
   writeDemoFile,
 } from '@tollgate/plans-data';
 import { createPlansHttpApp, SnapshotCache, startScheduledSubscriptionChanges } from '@tollgate/plans-http';
@@ -49,7 +52,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   await eventLog.ensureTopic(config.ACCESS_LOG_TOPIC, config.ACCESS_LOG_PARTITIONS);
   await eventLog.ensureTopic(config.INGEST_TOPIC, config.ACCESS_LOG_PARTITIONS);
   const counters = createCounters(settings);
-  const jobs = createJobs(settings, logger);
+  const jobs = instrumentJobs(createJobs(settings, logger), registry);
   const mailer = createMailer(settings, logger);
 
   // Demo data: the echo upstream, plans, a consumer with a key, the admin token.
@@ -83,6 +86,32 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
   }, config.SNAPSHOT_POLL_MS);
   snapshotTimer.unref();
 
+  // Billing: alerts, dunning and consumer webhooks always; Stripe sync and usage push with Stripe.
+  const publicUrl = config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
+  const billing = await createBillingRuntime({
+    prisma: relational.prisma,
+    analytics,
+    jobs,
+    mailer,
+    eventLog,
+    quotaEventsTopic: config.QUOTA_EVENTS_TOPIC,
+    logger,
+    publicUrl,
+    stripe: config.STRIPE_SECRET_KEY
+      ? { secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }
+      : undefined,
+    intervals: {
+      syncMs: config.BILLING_SYNC_INTERVAL_MS,
+      pushMs: config.BILLING_PUSH_INTERVAL_MS,
+      recheckMs: config.ALERT_RECHECK_INTERVAL_MS,
+      dunningMs: config.DUNNING_INTERVAL_MS,
+    },
+    webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, attempts: config.WEBHOOK_ATTEMPTS },
+    onSubscriptionsChanged: async () => {
+      await snapshotCache.refresh();
+    },
+  });
+
   const readiness = [
     { name: 'database', check: () => relational.ping() },
     { name: 'clickhouse', check: () => analytics.ping() },
@@ -115,10 +144,20 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
       readiness,
       gatewayToken: config.GATEWAY_TOKEN,
       mailer,
+      outboxDirectory: settings.SMTP_URL ? undefined : outboxDirectory(settings),
       counters,
-      publicUrl: config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`,
+      publicUrl,
       signingSecret: await ensureSigningSecret(relational.prisma),
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
+      // The portal's test delivery: one try, answered at once.
+      webhooks: new ConsumerWebhooks({
+        prisma: relational.prisma,
+        logger,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+        attempts: 1,
+      }),
+      jobs: { jobs, names: [usageReconciliationJob, ...billing.jobNames] },
+      billingLinks: billing.stripeSync,
       ingest: new EventIngestion({
         prisma: relational.prisma,
         counters,
@@ -152,6 +191,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
 
   // Gateway data plane.
   await eventLog.ensureTopic(config.QUOTA_EVENTS_TOPIC, 1);
+  await billing.start();
   const quotaEvents = new QuotaEventPublisher({ producer, topic: config.QUOTA_EVENTS_TOPIC, logger });
   const spool = await AccessLogSpool.open({
     directory: join(dataDirectory, 'spool'),
@@ -212,6 +252,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     () => plansApp.close(),
     () => configBus.close(),
     () => metering.stop(),
+    () => billing.stop(),
     () => jobs.close(),
     () => eventLog.close(),
     () => analytics.close(),

@@ -191,6 +191,14 @@ export function createStripeBilling(options: StripeBillingOptions): BillingProvi
           interval: price.interval,
           ...(price.meterId === undefined ? {} : { usage_type: 'metered' as const, meter: price.meterId }),
         },
+        ...(price.transformQuantity === undefined
+          ? {}
+          : {
+              transform_quantity: {
+                divide_by: price.transformQuantity.divideBy,
+                round: price.transformQuantity.round,
+              },
+            }),
         ...(tiered
           ? {
               billing_scheme: 'tiered' as const,
@@ -273,7 +281,10 @@ export function createStripeBilling(options: StripeBillingOptions): BillingProvi
             line_items: session.priceIds.map((price) => ({ price })),
             success_url: session.successUrl,
             cancel_url: session.cancelUrl,
-            client_reference_id: session.referenceId,
+            client_reference_id: session.clientReferenceId ?? session.referenceId,
+            ...(session.metadata
+              ? { metadata: session.metadata, subscription_data: { metadata: session.metadata } }
+              : {}),
             ...(session.customerId ? { customer: session.customerId } : {}),
             ...(session.customerEmail && !session.customerId
               ? { customer_email: session.customerEmail }

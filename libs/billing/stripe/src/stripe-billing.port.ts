@@ -39,6 +39,8 @@ export interface PriceInput {
   tiersMode?: 'graduated' | 'volume';
   /** Stripe meter id: makes the price metered. */
   meterId?: string;
+  /** Package pricing: the metered quantity divided by `divideBy` and rounded before pricing. */
+  transformQuantity?: { divideBy: number; round: 'up' | 'down' };
 }
 
 export interface CustomerInput {
@@ -74,6 +76,10 @@ export interface CheckoutSessionInput {
   cancelUrl: string;
   customerId?: string;
   customerEmail?: string;
+  /** Stripe's `client_reference_id`; `referenceId` when absent. */
+  clientReferenceId?: string;
+  /** Set on the session and on the subscription it creates (`subscription_data[metadata]`). */
+  metadata?: Record<string, string>;
 }
 
 export interface PortalSessionInput {

@@ -188,6 +188,184 @@ describe('Stripe test server', () => {
     ).rejects.toMatchObject({ param: 'event_name' });
   });
 
+  describe('invoice preview (POST /v1/invoices/create_preview)', () => {
+    const meterFor = (eventName: string) =>
+      stripe.billing.meters.create({
+        display_name: eventName,
+        event_name: eventName,
+        default_aggregation: { formula: 'sum' },
+      });
+    const report = (eventName: string, customer: string, value: number, timestamp?: number) =>
+      stripe.billing.meterEvents.create({
+        event_name: eventName,
+        payload: { stripe_customer_id: customer, value: String(value) },
+        ...(timestamp === undefined ? {} : { timestamp }),
+      });
+
+    async function subscribedCustomer() {
+      const product = await stripe.products.create({ name: 'Growth' });
+      const metered = async (eventName: string, price: Omit<Stripe.PriceCreateParams, 'currency'>) => {
+        const meter = await meterFor(eventName);
+        return stripe.prices.create({
+          currency: 'usd',
+          product: product.id,
+          ...price,
+          recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+        });
+      };
+      const prices = {
+        flat: await stripe.prices.create({
+          currency: 'usd',
+          product: product.id,
+          unit_amount: 4900,
+          recurring: { interval: 'month' },
+        }),
+        perUnit: await metered('calls', { unit_amount_decimal: Stripe.Decimal.from('0.5') }),
+        graduated: await metered('sms', {
+          billing_scheme: 'tiered',
+          tiers_mode: 'graduated',
+          tiers: [
+            { up_to: 10, unit_amount: 0 },
+            { up_to: 100, unit_amount: 2, flat_amount: 50 },
+            { up_to: 'inf', unit_amount: 1 },
+          ],
+        }),
+        volume: await metered('seats', {
+          billing_scheme: 'tiered',
+          tiers_mode: 'volume',
+          tiers: [
+            { up_to: 100, unit_amount: 3 },
+            { up_to: 'inf', unit_amount: 2, flat_amount: 100 },
+          ],
+        }),
+        packageUp: await metered('emails', {
+          unit_amount: 200,
+          transform_quantity: { divide_by: 1000, round: 'up' },
+        }),
+      };
+      const packageDown = await stripe.prices.create({
+        currency: 'usd',
+        product: product.id,
+        unit_amount: 200,
+        transform_quantity: { divide_by: 1000, round: 'down' },
+        recurring: {
+          interval: 'month',
+          usage_type: 'metered',
+          meter: prices.packageUp.recurring?.meter ?? '',
+        },
+      });
+      const customer = await stripe.customers.create({ email: 'preview@example.test' });
+      const subscription = await stripe.subscriptions.create({
+        customer: customer.id,
+        items: [
+          { price: prices.flat.id, quantity: 2 },
+          { price: prices.perUnit.id },
+          { price: prices.graduated.id },
+          { price: prices.volume.id },
+          { price: prices.packageUp.id },
+          { price: packageDown.id },
+        ],
+      });
+      return { customer, subscription, prices: { ...prices, packageDown } };
+    }
+
+    const summary = (invoice: Stripe.Invoice) =>
+      invoice.lines.data.map((line) => ({
+        price: line.pricing?.price_details?.price,
+        quantity: line.quantity,
+        amount: line.amount,
+      }));
+
+    it('bills licensed quantities and the period usage of metered prices, rounded half up per line', async () => {
+      const { customer, subscription, prices } = await subscribedCustomer();
+      const other = await stripe.customers.create({});
+      const anchor = subscription.billing_cycle_anchor;
+      await report('calls', customer.id, 3);
+      await report('calls', customer.id, 2);
+      await report('calls', other.id, 100);
+      // Before the subscription's period: not on this invoice.
+      await report('calls', customer.id, 7, anchor - 3600);
+      await report('sms', customer.id, 120);
+      await report('seats', customer.id, 150);
+      await report('emails', customer.id, 2001);
+
+      const invoice = await stripe.invoices.createPreview({ subscription: subscription.id });
+      expect(summary(invoice)).toEqual([
+        { price: prices.flat.id, quantity: 2, amount: 9800 },
+        // 5 × 0.5 = 2.5 → 3
+        { price: prices.perUnit.id, quantity: 5, amount: 3 },
+        // 10 × 0 + 90 × 2 + 50 + 20 × 1
+        { price: prices.graduated.id, quantity: 120, amount: 250 },
+        // 150 × 2 + 100
+        { price: prices.volume.id, quantity: 150, amount: 400 },
+        // ⌈2001 / 1000⌉ × 200 and ⌊2001 / 1000⌋ × 200
+        { price: prices.packageUp.id, quantity: 2001, amount: 600 },
+        { price: prices.packageDown.id, quantity: 2001, amount: 400 },
+      ]);
+      expect(invoice).toMatchObject({
+        object: 'invoice',
+        customer: customer.id,
+        currency: 'usd',
+        subtotal: 11453,
+        total: 11453,
+        period_start: anchor,
+        parent: { subscription_details: { subscription: subscription.id } },
+      });
+      expect(invoice.lines.data[0]?.description).toBe('2 × Growth (at 4900 / month)');
+      expect(invoice.lines.data[1]?.pricing?.unit_amount_decimal?.toString()).toBe('0.5');
+      expect(subscription.items.data[0]?.current_period_start).toBe(anchor);
+
+      // The customer alone finds the same subscription.
+      const byCustomer = await stripe.invoices.createPreview({ customer: customer.id });
+      expect(byCustomer.total).toBe(11453);
+    });
+
+    it('starts metered usage again in the next period', async () => {
+      const { customer, subscription } = await subscribedCustomer();
+      await report('calls', customer.id, 40);
+      clock += 32 * 24 * 60 * 60 * 1000;
+      const invoice = await stripe.invoices.createPreview({
+        customer: customer.id,
+        subscription: subscription.id,
+      });
+      expect(invoice.lines.data.map((line) => line.amount)).toEqual([9800, 0, 0, 0, 0, 0]);
+      expect(invoice.total).toBe(9800);
+      const start = new Date(subscription.billing_cycle_anchor * 1000);
+      start.setUTCMonth(start.getUTCMonth() + 1);
+      expect(invoice.period_start).toBe(Math.floor(start.getTime() / 1000));
+    });
+
+    it('validates its parameters like Stripe', async () => {
+      const { customer, subscription } = await subscribedCustomer();
+      const stranger = await stripe.customers.create({});
+      await expect(stripe.invoices.createPreview({})).rejects.toMatchObject({
+        statusCode: 400,
+        param: 'customer',
+        code: 'parameter_missing',
+      });
+      await expect(stripe.invoices.createPreview({ customer: 'cus_missing' })).rejects.toMatchObject({
+        statusCode: 404,
+        param: 'customer',
+        code: 'resource_missing',
+      });
+      await expect(stripe.invoices.createPreview({ subscription: 'sub_missing' })).rejects.toMatchObject({
+        statusCode: 404,
+        param: 'subscription',
+        code: 'resource_missing',
+      });
+      await expect(
+        stripe.invoices.createPreview({ customer: stranger.id, subscription: subscription.id }),
+      ).rejects.toMatchObject({ statusCode: 400, param: 'subscription' });
+      await expect(stripe.invoices.createPreview({ customer: stranger.id })).rejects.toMatchObject({
+        statusCode: 404,
+        code: 'invoice_upcoming_none',
+      });
+      await expect(stripe.invoices.createPreview({ customer: customer.id })).resolves.toMatchObject({
+        total: 9800,
+      });
+    });
+  });
+
   it('answers 429 rate_limit_error for the next N calls', async () => {
     server.failNext(1);
     await expect(stripe.customers.create({})).rejects.toBeInstanceOf(Stripe.errors.StripeRateLimitError);

@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type FormParams, type FormValue, parseStripeForm } from './stripe-form.parser';
+import {
+  add,
+  billingPeriodOf,
+  formatRational,
+  parseDecimal,
+  type PreviewPrice,
+  priceQuantity,
+  type Rational,
+  type RecurringInterval,
+  zero,
+} from './stripe-invoice-preview';
 
 /**
  * An in-process HTTP server that answers the part of the Stripe API Tollgate uses, so tests
@@ -159,6 +170,12 @@ function canonical(value: unknown): string {
     return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonical(inner)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** A meter event value (a JS number) as an exact rational. */
+function exactNumber(value: number): Rational {
+  if (Number.isInteger(value)) return { numerator: BigInt(value), denominator: 1n };
+  return parseDecimal(value.toFixed(12));
 }
 
 function newId(prefix: string): string {
@@ -366,6 +383,22 @@ export async function startStripeTestServer(
       }
     }
 
+    const transform = record(params, 'transform_quantity');
+    const transformQuantity =
+      transform === undefined
+        ? null
+        : {
+            divide_by: integer(
+              requiredText(transform, 'divide_by', 'transform_quantity[divide_by]'),
+              'transform_quantity[divide_by]',
+            ),
+            round: oneOf(
+              requiredText(transform, 'round', 'transform_quantity[round]'),
+              ['up', 'down'],
+              'transform_quantity[round]',
+            ),
+          };
+
     return store({
       ...base(newId('price'), 'price'),
       active: text(params, 'active') !== 'false',
@@ -378,6 +411,7 @@ export async function startStripeTestServer(
       recurring,
       tiers,
       tiers_mode: tiersMode,
+      transform_quantity: transformQuantity,
       type: recurring === null ? 'one_time' : 'recurring',
       unit_amount: unitAmount ?? null,
       unit_amount_decimal: unitAmountDecimal ?? (unitAmount === undefined ? null : String(unitAmount)),
@@ -505,6 +539,7 @@ export async function startStripeTestServer(
     const items = list(params, 'items');
     if (items === undefined || items.length === 0) throw missing('items');
     const subscriptionId = newId('sub');
+    const anchor = seconds();
     const data = items.map((item, index) => {
       const price = recurringPrice(text(item, 'price'), `items[${index}][price]`);
       const metered = (price['recurring'] as { usage_type: string }).usage_type === 'metered';
@@ -512,18 +547,24 @@ export async function startStripeTestServer(
       if (metered && quantity !== undefined) {
         throw invalid(`items[${index}][quantity]`, 'You cannot set the quantity for metered plans.');
       }
+      const recurring = price['recurring'] as { interval: RecurringInterval; interval_count: number };
+      const period = billingPeriodOf(anchor, recurring.interval, recurring.interval_count, anchor);
       return {
         id: newId('si'),
         object: 'subscription_item',
         price,
         quantity: metered ? undefined : (quantity ?? 1),
         subscription: subscriptionId,
+        current_period_start: period.start,
+        current_period_end: period.end,
       };
     });
     return store({
       ...base(subscriptionId, 'subscription'),
       customer: customer.id,
       status: 'active',
+      billing_cycle_anchor: anchor,
+      start_date: anchor,
       items: {
         object: 'list',
         data,
@@ -582,6 +623,191 @@ export async function startStripeTestServer(
     });
   };
 
+  /** A meter's usage by one customer in `[from, to]` (seconds), aggregated by the meter's formula. */
+  const meterQuantity = (meterId: string | null, customerId: string, from: number, to: number): Rational => {
+    const meter = meterId === null ? undefined : find(meterId, 'billing.meter');
+    if (meter === undefined) return zero;
+    const events = meterEvents
+      .filter(
+        (event) =>
+          event.eventName === meter['event_name'] &&
+          event.customerId === customerId &&
+          event.timestamp >= from &&
+          event.timestamp <= to,
+      )
+      .sort((a, b) => a.timestamp - b.timestamp);
+    const formula = (meter['default_aggregation'] as { formula: string }).formula;
+    if (formula === 'count') return { numerator: BigInt(events.length), denominator: 1n };
+    if (formula === 'last')
+      return events.length === 0 ? zero : exactNumber(events[events.length - 1]?.value ?? 0);
+    return events.reduce((sum, event) => add(sum, exactNumber(event.value)), zero);
+  };
+
+  const previewSubscription = (customerId: string | undefined, subscriptionId: string | undefined) => {
+    if (customerId !== undefined && find(customerId, 'customer') === undefined) {
+      throw noSuch('customer', customerId, 'customer', 404);
+    }
+    if (subscriptionId !== undefined) {
+      const subscription = find(subscriptionId, 'subscription');
+      if (subscription === undefined) throw noSuch('subscription', subscriptionId, 'subscription', 404);
+      if (customerId !== undefined && subscription['customer'] !== customerId) {
+        throw new StripeApiFailure(
+          400,
+          'invalid_request_error',
+          `The subscription '${subscriptionId}' does not belong to the customer '${customerId}'.`,
+          'subscription',
+        );
+      }
+      if (subscription['status'] === 'canceled') {
+        throw new StripeApiFailure(
+          400,
+          'invalid_request_error',
+          `The subscription '${subscriptionId}' is canceled and has no upcoming invoice.`,
+          'subscription',
+          'invoice_upcoming_none',
+        );
+      }
+      return subscription;
+    }
+    const live = [...objects.values()].filter(
+      (object) =>
+        object.object === 'subscription' &&
+        object['customer'] === customerId &&
+        object['status'] !== 'canceled',
+    );
+    const first = live[0];
+    if (first === undefined) {
+      throw new StripeApiFailure(
+        404,
+        'invalid_request_error',
+        `No upcoming invoices for customer: ${customerId ?? ''}`,
+        undefined,
+        'invoice_upcoming_none',
+      );
+    }
+    return first;
+  };
+
+  /**
+   * `POST /v1/invoices/create_preview`: the subscription's invoice as it stands now. Licensed
+   * prices bill their quantity; metered prices bill their meter's usage from the start of the
+   * current period to now. Each line is rounded half up to a whole minor unit.
+   */
+  const createInvoicePreview = (params: FormParams): Record<string, unknown> => {
+    const customerParam = text(params, 'customer');
+    const subscriptionParam = text(params, 'subscription');
+    if (customerParam === undefined && subscriptionParam === undefined) throw missing('customer');
+    const subscription = previewSubscription(customerParam, subscriptionParam);
+    const customerId = subscription['customer'] as string;
+    const nowSeconds = seconds();
+    const anchor =
+      (subscription['billing_cycle_anchor'] as number | undefined) ?? (subscription['created'] as number);
+    const items = (subscription['items'] as { data: Array<Record<string, unknown>> }).data;
+    let currency = 'usd';
+    let periodStart = anchor;
+    let periodEnd = anchor;
+    const lines = items.map((item) => {
+      const price = item['price'] as StripeObject & PreviewPrice;
+      const recurring = price['recurring'] as {
+        interval: RecurringInterval;
+        interval_count: number;
+        usage_type: string;
+        meter: string | null;
+      };
+      currency = price['currency'] as string;
+      const period = billingPeriodOf(anchor, recurring.interval, recurring.interval_count, nowSeconds);
+      periodStart = period.start;
+      periodEnd = period.end;
+      const metered = recurring.usage_type === 'metered';
+      const quantity: Rational = metered
+        ? meterQuantity(recurring.meter, customerId, period.start, nowSeconds)
+        : { numerator: BigInt((item['quantity'] as number | undefined) ?? 1), denominator: 1n };
+      const priced = priceQuantity(price, quantity);
+      const meter = recurring.meter === null ? undefined : find(recurring.meter, 'billing.meter');
+      const product = find(price['product'] as string, 'product');
+      const name = String(meter?.['display_name'] ?? product?.['name'] ?? price.id);
+      const transform = price.transform_quantity;
+      const terms =
+        price.billing_scheme === 'tiered'
+          ? `${price.tiers_mode ?? 'graduated'} tiers`
+          : transform === null
+            ? `at ${priced.unitAmountDecimal ?? '0'} / ${recurring.interval}`
+            : `at ${priced.unitAmountDecimal ?? '0'} per ${transform.divide_by}, rounded ${transform.round}`;
+      const quantityText = formatRational(quantity);
+      const amount = Number(priced.amount);
+      return {
+        id: newId('il_tmp'),
+        object: 'line_item',
+        amount,
+        currency,
+        description: `${quantityText} × ${name} (${terms})`,
+        discount_amounts: [],
+        discountable: true,
+        discounts: [],
+        invoice: null,
+        livemode: false,
+        metadata: {},
+        parent: {
+          type: 'subscription_item_details',
+          invoice_item_details: null,
+          subscription_item_details: {
+            invoice_item: null,
+            proration: false,
+            proration_details: { credited_items: null },
+            subscription: subscription.id,
+            subscription_item: item['id'],
+          },
+        },
+        period: { start: period.start, end: period.end },
+        pretax_credit_amounts: [],
+        pricing: {
+          type: 'price_details',
+          price_details: { price: price.id, product: price['product'] },
+          unit_amount_decimal: priced.unitAmountDecimal,
+        },
+        quantity: /^\d+$/.test(quantityText) ? Number(quantityText) : null,
+        quantity_decimal: quantityText,
+        subtotal: amount,
+        taxes: [],
+      };
+    });
+    const subtotal = lines.reduce((sum, line) => sum + line.amount, 0);
+    return {
+      id: newId('upcoming_in'),
+      object: 'invoice',
+      amount_due: subtotal,
+      amount_paid: 0,
+      amount_remaining: subtotal,
+      billing_reason: 'upcoming',
+      collection_method: 'charge_automatically',
+      created: nowSeconds,
+      currency,
+      customer: customerId,
+      lines: {
+        object: 'list',
+        data: lines,
+        has_more: false,
+        total_count: lines.length,
+        url: '/v1/invoices/create_preview/lines',
+      },
+      livemode: false,
+      parent: {
+        type: 'subscription_details',
+        quote_details: null,
+        subscription_details: { subscription: subscription.id, metadata: subscription['metadata'] ?? {} },
+      },
+      period_start: periodStart,
+      period_end: periodEnd,
+      status: 'draft',
+      subtotal,
+      subtotal_excluding_tax: subtotal,
+      total: subtotal,
+      total_discount_amounts: [],
+      total_excluding_tax: subtotal,
+      total_taxes: [],
+    };
+  };
+
   interface Collection {
     object: string;
     create: (params: FormParams) => Record<string, unknown>;
@@ -624,6 +850,7 @@ export async function startStripeTestServer(
       filters: { customer: equals('customer') },
     },
     '/v1/billing_portal/sessions': { object: 'billing_portal.session', create: createPortalSession },
+    '/v1/invoices/create_preview': { object: 'invoice', create: createInvoicePreview },
   };
 
   const listObjects = (path: string, collection: Collection, params: FormParams): Record<string, unknown> => {

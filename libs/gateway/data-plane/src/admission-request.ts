@@ -1,4 +1,4 @@
-import { quotaCeiling } from '@tollgate/gateway-enforcement';
+import { admissionCeiling, quotaCeiling } from '@tollgate/gateway-enforcement';
 import { type AdmitRequest } from '@tollgate/ports';
 import { type CompiledConsumer, type CompiledPlan, type QuotaWindow } from './snapshot-store';
 
@@ -26,7 +26,8 @@ export interface AdmissionInput {
 
 /**
  * The one admission decision for a request (quota, rate and concurrency together), shared by the
- * gateway and the embeddable middleware. With an overage buffer the hard block moves to the ceiling.
+ * gateway and the embeddable middleware. With an overage buffer the hard block moves to the ceiling;
+ * a developer's spend cap lowers it when it pays for fewer units.
  */
 export function admissionRequest({
   consumer,
@@ -40,7 +41,8 @@ export function admissionRequest({
   return {
     quotaKey: window.counterKey,
     cost,
-    quotaLimit: quotaCeiling(quota.limit, overageBufferPercent),
+    // A spend cap is a lower ceiling on the same counter: no second key, no second round trip.
+    quotaLimit: admissionCeiling(quotaCeiling(quota.limit, overageBufferPercent), consumer.record.spendCap),
     quotaExpiresAtMs: window.end + DAY_MS,
     rate:
       rateLimit === null

@@ -53,6 +53,7 @@ const consumers = {
   concurrent: 'cons_concurrent',
   overage: 'cons_overage',
   failOpen: 'cons_fail_open',
+  capped: 'cons_capped',
 } as const;
 
 const keyOf = (consumerId: string): string => `tg_test_${consumerId}`;
@@ -209,6 +210,7 @@ describe('gateway handler over real HTTP', () => {
             ...(id === consumers.suspended
               ? { status: 'suspended' as const, suspendedReason: 'unpaid invoice' }
               : {}),
+            ...(id === consumers.capped ? { spendCap: { units: 2, amountMinor: 250, currency: 'usd' } } : {}),
           }),
         ),
         keys: [
@@ -376,6 +378,42 @@ describe('gateway handler over real HTTP', () => {
       [200, true],
       [200, true],
       [429, false],
+    ]);
+  });
+
+  it('refuses with 402 once the spend cap would be passed, counting nothing for the refusals', async () => {
+    const key = keyOf(consumers.capped);
+    for (let call = 1; call <= 2; call += 1) {
+      expect((await viaGateway('/echo/v1/orders/1', { key })).status).toBe(200);
+    }
+    const refused = await viaGateway('/echo/v1/orders/1', { key });
+    expect(refused.status).toBe(402);
+    expect(refused.headers['content-type']).toBe('application/problem+json');
+    const periodEnd = billingPeriodAt(Date.now(), Date.parse(ANCHOR), 'UTC', 'month').end;
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(Math.abs(retryAfter - (periodEnd - Date.now()) / 1000)).toBeLessThan(5);
+    // The quota (1000) is far away: the headers still tell the quota standing.
+    expect(refused.headers['ratelimit']).toBe(`"quota";r=998;t=${retryAfter}`);
+    expect(refused.headers['x-ratelimit-remaining']).toBe('998');
+    expect(json<Record<string, unknown>>(refused.body)).toMatchObject({
+      type: 'https://tollgate.dev/problems/spend-cap-reached',
+      status: 402,
+      detail: expect.stringContaining('spend cap of 2.50 USD') as string,
+      limit: 'spend_cap',
+      capMinor: 250,
+      currency: 'usd',
+      capUnits: 2,
+      resetsAt: new Date(periodEnd).toISOString(),
+    });
+    expect(json<{ detail: string }>(refused.body).detail).toContain(new Date(periodEnd).toISOString());
+    expect((await viaGateway('/echo/v1/orders/1', { key })).status).toBe(402);
+    expect(await counters.get(counterKeyOf(consumers.capped))).toBe(2);
+    const events = await eventsOf(consumers.capped, 4);
+    expect(events.map((event) => [event.status, event.counted])).toEqual([
+      [200, true],
+      [200, true],
+      [402, false],
+      [402, false],
     ]);
   });
 

@@ -4,7 +4,7 @@ import { type Registry } from 'prom-client';
 import { type Dispatcher } from 'undici';
 import { type AccessLogEvent, crossedThresholds, parseUsageHeader } from '@tollgate/access-log';
 import { type Problem } from '@tollgate/errors';
-import { quotaCeiling } from '@tollgate/gateway-enforcement';
+import { formatMinorAmount, quotaCeiling, refusedBySpendCap } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
@@ -535,12 +535,12 @@ class Exchange implements Dispatcher.DispatchHandler {
         return;
       }
       if (!decision.admitted) {
-        this.rejectQuota(
-          window,
-          limit,
-          quotaCeiling(limit, plan.record.overageBufferPercent),
-          plan.record.quota.period,
-        );
+        const ceiling = quotaCeiling(limit, plan.record.overageBufferPercent);
+        if (refusedBySpendCap(ceiling, consumer.record.spendCap)) {
+          this.rejectSpendCap(window, limit);
+        } else {
+          this.rejectQuota(window, limit, ceiling, plan.record.quota.period);
+        }
         return;
       }
       this.charged = true;
@@ -650,6 +650,33 @@ class Exchange implements Dispatcher.DispatchHandler {
         },
       ),
       'quota_exceeded',
+      headers,
+    );
+  }
+
+  /** The developer's spend cap would be passed: 402, not counted, until the period resets. */
+  private rejectSpendCap(window: QuotaWindow, limit: number): void {
+    const now = this.startedAt;
+    const cap = (this.consumer as CompiledConsumer).record.spendCap as NonNullable<
+      CompiledConsumer['record']['spendCap']
+    >;
+    const resetsAt = new Date(window.end).toISOString();
+    const headers = ['retry-after', String(secondsUntil(window.end, now))];
+    appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, now), this.rate);
+    this.reject(
+      gatewayProblem(
+        'spend_cap_reached',
+        `Your monthly spend cap of ${formatMinorAmount(cap.amountMinor, cap.currency)} is reached (${cap.units} billable requests); it resets at ${resetsAt}. Raise or remove it in the portal.`,
+        {
+          limit: 'spend_cap',
+          capMinor: cap.amountMinor,
+          currency: cap.currency,
+          capUnits: cap.units,
+          resetsAt,
+          upgradeUrl: this.pipeline.upgradeUrl,
+        },
+      ),
+      'spend_capped',
       headers,
     );
   }

@@ -10,6 +10,7 @@ export type RequestOutcome =
   | 'suspended'
   | 'endpoint_forbidden'
   | 'quota_exceeded'
+  | 'spend_capped'
   | 'rate_limited'
   | 'concurrency_limited'
   | 'counters_unavailable'

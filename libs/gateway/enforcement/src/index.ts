@@ -1,1 +1,2 @@
 export * from './rate-limit-fields';
+export * from './spend-cap';

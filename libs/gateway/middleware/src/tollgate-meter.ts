@@ -27,6 +27,7 @@ import {
   writeProblem,
   type QuotaWindow,
 } from '@tollgate/gateway-data-plane';
+import { formatMinorAmount, quotaCeiling, refusedBySpendCap } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
@@ -320,6 +321,24 @@ export class TollgateMeter {
     }
     if (!decision.admitted) {
       headers.push('retry-after', String(secondsUntil(window.end, startedAt)));
+      const spendCap = consumer.record.spendCap;
+      if (refusedBySpendCap(quotaCeiling(limit, plan.record.overageBufferPercent), spendCap) && spendCap) {
+        return reject(
+          gatewayProblem(
+            'spend_cap_reached',
+            `Your monthly spend cap of ${formatMinorAmount(spendCap.amountMinor, spendCap.currency)} is reached; it resets at ${new Date(window.end).toISOString()}`,
+            {
+              limit: 'spend_cap',
+              capMinor: spendCap.amountMinor,
+              currency: spendCap.currency,
+              capUnits: spendCap.units,
+              resetsAt: new Date(window.end).toISOString(),
+              upgradeUrl: this.upgradeUrl,
+            },
+          ),
+          limitHeaders(),
+        );
+      }
       return reject(
         gatewayProblem('limit_exceeded', `Quota of ${limit} requests used up`, {
           limit: 'quota',

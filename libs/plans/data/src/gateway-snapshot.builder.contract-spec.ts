@@ -86,6 +86,37 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
     await withAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });
 
+  it("carries a pay-per-call subscriber's spend cap as the units it pays for, up to the quota", async () => {
+    const prisma = store.prisma;
+    const planId = await createPlan(prisma, 1, 1000);
+    await prisma.plan.update({
+      where: { id: planId },
+      data: { tier: 'pay_per_call', prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'usd' }] },
+    });
+    const capped = await createConsumer(prisma, planId, 1);
+    const generous = await createConsumer(prisma, planId, 1);
+    const uncapped = await createConsumer(prisma, planId, 1);
+    await prisma.subscription.updateMany({ where: { consumerId: capped }, data: { spendCapMinor: 100 } });
+    await prisma.subscription.updateMany({
+      where: { consumerId: generous },
+      data: { spendCapMinor: 99_999 },
+    });
+    const subscriptionPlan = await createPlan(prisma, 1, 1000);
+    const onSubscription = await createConsumer(prisma, subscriptionPlan, 1);
+    await prisma.subscription.updateMany({
+      where: { consumerId: onSubscription },
+      data: { spendCapMinor: 100 },
+    });
+
+    const consumers = new Map(
+      (await buildGatewaySnapshot(prisma)).consumers.map((entry) => [entry.id, entry]),
+    );
+    expect(consumers.get(capped)?.spendCap).toEqual({ units: 33, amountMinor: 100, currency: 'usd' });
+    expect(consumers.get(generous)?.spendCap).toEqual({ units: 1000, amountMinor: 99_999, currency: 'usd' });
+    expect(consumers.get(uncapped)?.spendCap).toBeUndefined();
+    expect(consumers.get(onSubscription)?.spendCap).toBeUndefined();
+  });
+
   it('holds each plan version in use, with the frozen limits of older ones', async () => {
     const prisma = store.prisma;
     const planId = await createPlan(prisma, 3, 3000);

@@ -3,6 +3,7 @@ import { type GatewaySnapshot, type SnapshotConsumer, type SnapshotPlan } from '
 import { countersUnavailablePolicies, type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { storedApiJwt } from './apis';
+import { spendCapUnits } from './spend-cap-units';
 
 type PlanRow = Awaited<ReturnType<PrismaClient['plan']['findMany']>>[number];
 
@@ -95,6 +96,28 @@ function snapshotPlan(plan: PlanRow, version: number, definition: PlanDefinition
 }
 
 /**
+ * A spend cap as gateways enforce it: the units it pays for, up to the quota ceiling. Only a
+ * monthly quota window is a month of spending; a daily quota plan carries no cap.
+ */
+function spendCapOf(definition: PlanDefinition, capMinor: number): SnapshotConsumer['spendCap'] {
+  if (definition.quota.period !== 'month') return null;
+  const { limit } = definition.quota;
+  const buffer = definition.overage?.bufferPercent ?? 0;
+  const ceiling = limit + Math.floor((limit * buffer) / 100);
+  try {
+    return {
+      units: spendCapUnits(definition, capMinor, ceiling),
+      amountMinor: capMinor,
+      currency: definition.currency.toLowerCase(),
+    };
+  } catch {
+    // Prices the rating engine refuses (checked when the cap is set) must not stop every gateway's
+    // snapshot: this consumer alone goes without a cap until the plan is fixed.
+    return null;
+  }
+}
+
+/**
  * Reads the control plane's current truth into the snapshot gateways hold in memory: every plan's
  * latest version plus each older version someone is still subscribed to.
  */
@@ -114,6 +137,7 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
   const keys = await prisma.apiKey.findMany({ where: { revokedAt: null }, orderBy: { id: 'asc' } });
 
   const snapshotConsumers: SnapshotConsumer[] = [];
+  const spendCaps = new Map<string, number>();
   for (const consumer of consumers) {
     const subscription = consumer.subscriptions[0];
     if (!subscription) continue;
@@ -139,6 +163,7 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
       timeZone: consumer.timeZone,
       externalId: consumer.externalId,
     });
+    if (subscription.spendCapMinor !== null) spendCaps.set(consumer.id, subscription.spendCapMinor);
   }
 
   // Older versions in use: their frozen definitions.
@@ -161,15 +186,24 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
   const stored = new Map(storedVersions.map((row) => [`${row.planId}@${row.version}`, row.definition]));
 
   const snapshotPlans: SnapshotPlan[] = [];
+  const definitions = new Map<string, PlanDefinition>();
   for (const plan of plans) {
     const latest = planDefinition(plan);
     snapshotPlans.push(snapshotPlan(plan, plan.version, latest));
+    definitions.set(`${plan.id}@${plan.version}`, latest);
     for (const version of [...(pinned.get(plan.id) ?? [])].sort((a, b) => a - b)) {
       // A version without a row (data written before versions existed) gets the current limits.
-      snapshotPlans.push(
-        snapshotPlan(plan, version, storedDefinition(stored.get(`${plan.id}@${version}`), latest)),
-      );
+      const definition = storedDefinition(stored.get(`${plan.id}@${version}`), latest);
+      snapshotPlans.push(snapshotPlan(plan, version, definition));
+      definitions.set(`${plan.id}@${version}`, definition);
     }
+  }
+  for (const consumer of snapshotConsumers) {
+    const capMinor = spendCaps.get(consumer.id);
+    const plan = plansById.get(consumer.planId);
+    const definition = definitions.get(`${consumer.planId}@${consumer.planVersion}`);
+    if (capMinor === undefined || plan?.tier !== 'pay_per_call' || !definition) continue;
+    consumer.spendCap = spendCapOf(definition, capMinor);
   }
 
   const content = {

@@ -11,6 +11,7 @@ import {
   type MigrateSubscribers,
   type PlanCreate,
   type PlanDefinition,
+  type PastDuePolicy,
   type PlanPatch,
   type PlanTier,
 } from '@tollgate/plans-domain';
@@ -29,6 +30,9 @@ export interface PlanView extends PlanDefinition {
   /** The latest version; new subscribers get it. */
   version: number;
   groupId: string | null;
+  /** Days a past-due subscription keeps the plan before `pastDuePolicy` applies (not versioned). */
+  gracePeriodDays: number;
+  pastDuePolicy: PastDuePolicy;
   createdAt: string;
   updatedAt: string;
 }
@@ -58,6 +62,8 @@ export function planView(plan: Plan & { group?: { id: string } | null }): PlanVi
     archivedAt: plan.archivedAt?.toISOString() ?? null,
     version: plan.version,
     groupId: plan.group?.id ?? null,
+    gracePeriodDays: plan.gracePeriodDays,
+    pastDuePolicy: plan.pastDuePolicy,
     ...planDefinition(plan),
     createdAt: plan.createdAt.toISOString(),
     updatedAt: plan.updatedAt.toISOString(),
@@ -125,6 +131,8 @@ export async function createPlan(
         tier: input.tier,
         description: input.description,
         isPublic: input.isPublic,
+        gracePeriodDays: input.gracePeriodDays,
+        pastDuePolicy: input.pastDuePolicy,
         version: 1,
         ...planDefinitionColumns(definition),
         prices: definition.prices as unknown as Prisma.InputJsonValue,
@@ -178,7 +186,8 @@ async function subscribersOfVersion(db: Db, planId: string, version: number): Pr
 /**
  * Edits a plan. A change to the definition while someone subscribes to the current version creates
  * version N+1 (those subscribers stay on N until migrated); otherwise the current version is
- * rewritten in place. Presentation fields (name, description, tier, visibility) never version.
+ * rewritten in place. Presentation fields (name, description, tier, visibility) and the dunning
+ * policy (grace period, past-due policy) never version.
  */
 export async function patchPlan(
   prisma: PrismaClient,
@@ -219,6 +228,8 @@ export async function patchPlan(
         tier: patch.tier,
         description: patch.description,
         isPublic: patch.isPublic,
+        gracePeriodDays: patch.gracePeriodDays,
+        pastDuePolicy: patch.pastDuePolicy,
         archivedAt:
           patch.archived === undefined ? undefined : patch.archived ? (plan.archivedAt ?? new Date()) : null,
         version,

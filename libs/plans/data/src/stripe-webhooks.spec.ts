@@ -1,4 +1,11 @@
-import { stripeReferencesOf, type StripeWebhookEvent } from './stripe-webhooks';
+import { type Subscription } from '@tollgate/relational';
+import {
+  checkoutSessionReferences,
+  stripeReferencesOf,
+  type StripeWebhookEvent,
+  subscriptionPriceIds,
+  subscriptionStatusChange,
+} from './stripe-webhooks';
 
 const event = (type: string, object: unknown): StripeWebhookEvent => ({
   id: 'evt_1',
@@ -45,5 +52,82 @@ describe('stripeReferencesOf', () => {
       subscriptionId: undefined,
       customerId: undefined,
     });
+  });
+});
+
+describe('checkoutSessionReferences', () => {
+  it('reads the consumer and plan from the metadata and the Stripe ids, expanded or not', () => {
+    expect(
+      checkoutSessionReferences({
+        client_reference_id: 'cons_other',
+        metadata: { tollgate_consumer_id: 'cons_1', tollgate_plan_id: 'plan_1', tollgate_plan_version: '3' },
+        subscription: { id: 'sub_1' },
+        customer: 'cus_1',
+      }),
+    ).toEqual({
+      consumerId: 'cons_1',
+      planId: 'plan_1',
+      planVersion: 3,
+      stripeSubscriptionId: 'sub_1',
+      stripeCustomerId: 'cus_1',
+    });
+  });
+
+  it('falls back to client_reference_id and ignores a malformed version', () => {
+    expect(
+      checkoutSessionReferences({
+        client_reference_id: 'cons_2',
+        metadata: { tollgate_plan_id: 'plan_2', tollgate_plan_version: 'two' },
+      }),
+    ).toEqual({
+      consumerId: 'cons_2',
+      planId: 'plan_2',
+      planVersion: undefined,
+      stripeSubscriptionId: undefined,
+      stripeCustomerId: undefined,
+    });
+  });
+});
+
+describe('subscriptionStatusChange', () => {
+  const at = new Date('2026-03-01T00:00:00Z');
+  const subscription = (status: Subscription['status'], pastDueSince: Date | null = null) =>
+    ({ status, pastDueSince }) as Subscription;
+
+  it('maps Stripe statuses onto a live subscription', () => {
+    expect(subscriptionStatusChange('past_due', subscription('active'), at)).toEqual({
+      status: 'past_due',
+      pastDueSince: at,
+    });
+    expect(subscriptionStatusChange('unpaid', subscription('active'), at)).toMatchObject({
+      status: 'past_due',
+    });
+    expect(subscriptionStatusChange('active', subscription('past_due', at), at)).toEqual({
+      status: 'active',
+      pastDueSince: null,
+    });
+    expect(subscriptionStatusChange('paused', subscription('active'), at)).toEqual({ status: 'suspended' });
+    expect(subscriptionStatusChange('canceled', subscription('active'), at)).toEqual({
+      status: 'canceled',
+      canceledAt: at,
+      pastDueSince: null,
+    });
+  });
+
+  it('changes nothing when the subscription is already there or Stripe is still collecting', () => {
+    expect(subscriptionStatusChange('active', subscription('active'), at)).toBeNull();
+    expect(subscriptionStatusChange('past_due', subscription('past_due', at), at)).toBeNull();
+    expect(subscriptionStatusChange('incomplete', subscription('active'), at)).toBeNull();
+    // A subscription suspended by dunning is not revived by a status alone.
+    expect(subscriptionStatusChange('past_due', subscription('suspended'), at)).toBeNull();
+  });
+});
+
+describe('subscriptionPriceIds', () => {
+  it("lists the items' prices, expanded or not", () => {
+    expect(
+      subscriptionPriceIds({ items: { data: [{ price: { id: 'price_1' } }, { price: 'price_2' }, {}] } }),
+    ).toEqual(['price_1', 'price_2']);
+    expect(subscriptionPriceIds({})).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '@tollgate/errors';
+import { prefixedId } from '@tollgate/ids';
 import { Prisma, type PrismaClient, type Subscription } from '@tollgate/relational';
 import { type Actor, appendAudit } from './audit-log';
 
@@ -27,7 +28,19 @@ export interface StripeWebhookResult {
   changed: boolean;
 }
 
-const handledTypes = new Set(['invoice.payment_failed', 'invoice.paid', 'customer.subscription.deleted']);
+const handledTypes = new Set([
+  'invoice.payment_failed',
+  'invoice.paid',
+  'customer.subscription.deleted',
+  'customer.subscription.updated',
+]);
+
+/** Metadata keys a Tollgate Checkout Session carries (set by the billing worker's `StripeSync.checkout`). */
+export const checkoutMetadataKeys = {
+  consumerId: 'tollgate_consumer_id',
+  planId: 'tollgate_plan_id',
+  planVersion: 'tollgate_plan_version',
+} as const;
 
 /** An expandable Stripe reference: the id itself or the expanded object. */
 function referenceId(value: unknown): string | undefined {
@@ -87,6 +100,213 @@ async function findSubscription(
 
 type SubscriptionChange = Prisma.SubscriptionUpdateInput;
 
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** The Stripe price ids of a subscription object's items. */
+export function subscriptionPriceIds(object: unknown): string[] {
+  const items = field(object, 'items', 'data');
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((item: unknown) => {
+    const price = referenceId(field(item, 'price'));
+    return price ? [price] : [];
+  });
+}
+
+/**
+ * The Tollgate plan (and version) whose synced price a Stripe subscription bills, from
+ * `stripe_objects` (price local ids are `<planId>:v<version>:…`).
+ */
+async function planOfPrices(
+  tx: Prisma.TransactionClient,
+  priceIds: string[],
+): Promise<{ planId: string; version: number } | null> {
+  if (priceIds.length === 0) return null;
+  const rows = await tx.stripeObject.findMany({ where: { kind: 'price', stripeId: { in: priceIds } } });
+  for (const row of rows) {
+    const match = /^([^:]+):v(\d+):/.exec(row.localId);
+    if (!match) continue;
+    const plan = await tx.plan.findUnique({ where: { id: match[1] }, select: { id: true } });
+    if (plan) return { planId: plan.id, version: Number(match[2]) };
+  }
+  return null;
+}
+
+/** Stripe's subscription status as a change of Tollgate's (null: no change). */
+export function subscriptionStatusChange(
+  stripeStatus: unknown,
+  subscription: Subscription,
+  at: Date,
+): SubscriptionChange | null {
+  switch (stripeStatus) {
+    case 'active':
+      if (subscription.status !== 'past_due' && subscription.status !== 'trialing') return null;
+      return { status: 'active', pastDueSince: null };
+    case 'past_due':
+    case 'unpaid':
+      if (subscription.status !== 'active') return null;
+      return { status: 'past_due', pastDueSince: subscription.pastDueSince ?? at };
+    case 'paused':
+      if (subscription.status !== 'active' && subscription.status !== 'past_due') return null;
+      return { status: 'suspended' };
+    case 'canceled':
+    case 'incomplete_expired':
+      return { status: 'canceled', canceledAt: at, pastDueSince: null };
+    default:
+      return null;
+  }
+}
+
+/**
+ * `customer.subscription.updated`: the status mapped to Tollgate's, and a plan change when the
+ * subscription now bills a price synced for another plan (or another version of it).
+ */
+async function subscriptionUpdatedChange(
+  tx: Prisma.TransactionClient,
+  object: unknown,
+  subscription: Subscription,
+  at: Date,
+): Promise<{ change: SubscriptionChange | null; planId?: string }> {
+  if (subscription.status === 'canceled') return { change: null };
+  // Found through its customer: the event names the Stripe subscription to link.
+  const stripeSubscriptionId = referenceId(field(object, 'id'));
+  const link: SubscriptionChange =
+    subscription.stripeSubscriptionId === null && stripeSubscriptionId ? { stripeSubscriptionId } : {};
+  const status = subscriptionStatusChange(field(object, 'status'), subscription, at);
+  const target = await planOfPrices(tx, subscriptionPriceIds(object));
+  const moves =
+    target !== null && (target.planId !== subscription.planId || target.version !== subscription.planVersion);
+  if (!moves) return { change: status || Object.keys(link).length > 0 ? { ...status, ...link } : null };
+  return {
+    change: {
+      ...status,
+      ...link,
+      plan: { connect: { id: target.planId } },
+      planVersion: target.version,
+      pendingPlanId: null,
+      pendingPlanVersion: null,
+      pendingEffectiveAt: null,
+    },
+    planId: target.planId,
+  };
+}
+
+export interface CheckoutSessionReferences {
+  consumerId?: string;
+  planId?: string;
+  planVersion?: number;
+  stripeSubscriptionId?: string;
+  stripeCustomerId?: string;
+}
+
+/** What a completed Checkout Session names: the consumer and plan (metadata) and the Stripe ids. */
+export function checkoutSessionReferences(session: unknown): CheckoutSessionReferences {
+  const metadata = field(session, 'metadata');
+  const version = Number(text(field(metadata, checkoutMetadataKeys.planVersion)));
+  return {
+    consumerId:
+      text(field(metadata, checkoutMetadataKeys.consumerId)) ?? text(field(session, 'client_reference_id')),
+    planId: text(field(metadata, checkoutMetadataKeys.planId)),
+    planVersion: Number.isInteger(version) && version >= 1 ? version : undefined,
+    stripeSubscriptionId: referenceId(field(session, 'subscription')),
+    stripeCustomerId: referenceId(field(session, 'customer')),
+  };
+}
+
+interface EventEffect {
+  outcome: StripeEventOutcome;
+  subscriptionId: string | null;
+  changed: boolean;
+}
+
+/**
+ * `checkout.session.completed` of a session opened by Tollgate: the consumer named by the
+ * session's metadata (or `client_reference_id`) moves to the paid plan it names, active, linked to
+ * the session's Stripe subscription and customer. Its billing periods restart at the event, in
+ * step with the Stripe subscription's billing cycle.
+ */
+async function applyCheckoutCompleted(
+  tx: Prisma.TransactionClient,
+  event: StripeWebhookEvent,
+  at: Date,
+): Promise<EventEffect> {
+  const { consumerId, planId, planVersion, stripeSubscriptionId, stripeCustomerId } =
+    checkoutSessionReferences(event.data.object);
+  const unmatched: EventEffect = { outcome: 'unmatched', subscriptionId: null, changed: false };
+  if (!consumerId || !planId || !stripeSubscriptionId) return unmatched;
+  const consumer = await tx.consumer.findUnique({ where: { id: consumerId } });
+  const plan = await tx.plan.findUnique({ where: { id: planId }, include: { group: true } });
+  if (!consumer || !plan) return unmatched;
+
+  const linked = await tx.subscription.findUnique({ where: { stripeSubscriptionId } });
+  if (linked) return { outcome: 'unchanged', subscriptionId: linked.id, changed: false };
+  const live = await tx.subscription.findFirst({
+    where: { consumerId, status: { not: 'canceled' } },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
+  if (live?.stripeEventAt && at < live.stripeEventAt) {
+    // A newer event already set plan and status; the ids are still linked so usage can be pushed.
+    if (live.stripeSubscriptionId === null) {
+      await tx.subscription.update({
+        where: { id: live.id },
+        data: { stripeSubscriptionId, stripeCustomerId: stripeCustomerId ?? live.stripeCustomerId },
+      });
+    }
+    return { outcome: 'stale', subscriptionId: live.id, changed: false };
+  }
+  const version = planVersion ?? plan.version;
+  const links = { stripeSubscriptionId, stripeCustomerId: stripeCustomerId ?? null, stripeEventAt: at };
+  let subscriptionId: string;
+  if (live && live.planId === planId) {
+    await tx.subscription.update({
+      where: { id: live.id },
+      data: { ...links, planVersion: version, status: 'active', pastDueSince: null },
+    });
+    subscriptionId = live.id;
+  } else {
+    if (live) {
+      await tx.subscription.update({
+        where: { id: live.id },
+        data: {
+          status: 'canceled',
+          canceledAt: at,
+          pendingPlanId: null,
+          pendingPlanVersion: null,
+          pendingEffectiveAt: null,
+        },
+      });
+    }
+    subscriptionId = prefixedId('sub');
+    await tx.subscription.create({
+      data: {
+        id: subscriptionId,
+        consumerId,
+        planId,
+        planVersion: version,
+        status: 'active',
+        periodAnchor: at,
+        ...links,
+      },
+    });
+  }
+  await tx.consumer.update({
+    where: { id: consumerId },
+    data: {
+      ...(stripeCustomerId ? { stripeCustomerId } : {}),
+      ...(plan.group ? { groupId: plan.group.id } : {}),
+    },
+  });
+  await appendAudit(tx, stripeActor, {
+    action: `subscription.stripe.${event.type}`,
+    entityType: 'subscription',
+    entityId: subscriptionId,
+    before: live ? { planId: live.planId, planVersion: live.planVersion, status: live.status } : null,
+    after: { planId, planVersion: version, status: 'active', stripeSubscriptionId, stripeEventId: event.id },
+  });
+  return { outcome: 'applied', subscriptionId, changed: true };
+}
+
 /** The change an event makes to a subscription, or null when it is already in that state. */
 function changeFor(type: string, subscription: Subscription, at: Date): SubscriptionChange | null {
   if (subscription.status === 'canceled') return null;
@@ -133,7 +353,9 @@ export async function processStripeEvent(
     let outcome: StripeEventOutcome = 'ignored';
     let subscriptionId: string | null = null;
     let changed = false;
-    if (handledTypes.has(event.type)) {
+    if (event.type === 'checkout.session.completed') {
+      ({ outcome, subscriptionId, changed } = await applyCheckoutCompleted(tx, event, created));
+    } else if (handledTypes.has(event.type)) {
       const subscription = await findSubscription(tx, stripeReferencesOf(event));
       if (!subscription) {
         outcome = 'unmatched';
@@ -142,11 +364,22 @@ export async function processStripeEvent(
         if (subscription.stripeEventAt && created < subscription.stripeEventAt) {
           outcome = 'stale';
         } else {
-          const change = changeFor(event.type, subscription, created);
+          const updated =
+            event.type === 'customer.subscription.updated'
+              ? await subscriptionUpdatedChange(tx, event.data.object, subscription, created)
+              : { change: changeFor(event.type, subscription, created) };
+          const change = updated.change;
           await tx.subscription.update({
             where: { id: subscription.id },
             data: { ...change, stripeEventAt: created },
           });
+          if (updated.planId !== undefined && updated.planId !== subscription.planId) {
+            const group = await tx.consumerGroup.findUnique({ where: { planId: updated.planId } });
+            await tx.consumer.update({
+              where: { id: subscription.consumerId },
+              data: { groupId: group?.id ?? null },
+            });
+          }
           outcome = change ? 'applied' : 'unchanged';
           changed = change !== null;
           if (change) {
@@ -154,8 +387,17 @@ export async function processStripeEvent(
               action: `subscription.stripe.${event.type}`,
               entityType: 'subscription',
               entityId: subscription.id,
-              before: { status: subscription.status, pastDueSince: subscription.pastDueSince },
-              after: { ...change, stripeEventId: event.id },
+              before: {
+                status: subscription.status,
+                pastDueSince: subscription.pastDueSince,
+                planId: subscription.planId,
+                planVersion: subscription.planVersion,
+              },
+              after: {
+                ...change,
+                ...(updated.planId ? { planId: updated.planId } : {}),
+                stripeEventId: event.id,
+              },
             });
           }
         }

@@ -1,4 +1,5 @@
 export * from './admin-user.schema';
+export * from './alert-settings.schema';
 export * from './api-jwt.schema';
 export * from './api-key.schema';
 export * from './api.schema';
@@ -12,3 +13,4 @@ export * from './plan.schema';
 export * from './price-components';
 export * from './schema-primitives';
 export * from './slug';
+export * from './spend-cap.schema';

@@ -56,6 +56,8 @@ describe('planCreateSchema', () => {
       allowedEndpoints: [],
       countersUnavailable: 'reject',
       meters: [],
+      gracePeriodDays: 3,
+      pastDuePolicy: 'downgrade',
     });
   });
 

@@ -20,6 +20,13 @@ export const countersUnavailablePolicies = ['reject', 'local_limit'] as const;
 export const defaultCountersUnavailable = 'reject';
 export const defaultAlertThresholds = [80, 95, 100];
 export const defaultCountPolicy = { count4xx: true, count5xx: false };
+/**
+ * What happens to a past-due subscription once its grace period is over: `downgrade` moves it to
+ * the free plan (restored when paid), `suspend` suspends the consumer's keys (reactivated when paid).
+ */
+export const pastDuePolicies = ['downgrade', 'suspend'] as const;
+export const defaultPastDuePolicy = 'downgrade';
+export const defaultGracePeriodDays = 3;
 
 export const slugSchema = z
   .string()
@@ -65,6 +72,8 @@ export const countPolicySchema = z.strictObject({
 });
 
 export const trialDaysSchema = z.number().int().min(0).max(365);
+/** Days a past-due subscription keeps its plan before the past-due policy applies. */
+export const gracePeriodDaysSchema = z.number().int().min(0).max(90);
 const allowedEndpointsSchema = z.array(endpointNameSchema).max(1000);
 const pricesSchema = z.array(priceComponentSchema).max(50);
 const descriptionSchema = z.string().max(5000);
@@ -94,6 +103,8 @@ export const planCreateSchema = z
     countersUnavailable: z.enum(countersUnavailablePolicies).default(defaultCountersUnavailable),
     /** Billable metrics beyond the request count (usage units, business events). */
     meters: meterDefinitionsSchema.default([]),
+    gracePeriodDays: gracePeriodDaysSchema.default(defaultGracePeriodDays),
+    pastDuePolicy: z.enum(pastDuePolicies).default(defaultPastDuePolicy),
   })
   .superRefine((plan, context) => {
     const currency = resolvePlanCurrency(plan);
@@ -134,6 +145,8 @@ export const planPatchSchema = z.strictObject({
   countersUnavailable: z.enum(countersUnavailablePolicies).optional(),
   /** Replaces the plan's meters. */
   meters: meterDefinitionsSchema.optional(),
+  gracePeriodDays: gracePeriodDaysSchema.optional(),
+  pastDuePolicy: z.enum(pastDuePolicies).optional(),
 });
 
 /** `POST /api/admin/plans/{id}/migrate-subscribers`. */
@@ -160,3 +173,4 @@ export type CountPolicy = z.output<typeof countPolicySchema>;
 export type PlanTier = (typeof planTiers)[number];
 export type QuotaPeriod = (typeof quotaPeriods)[number];
 export type CountersUnavailablePolicy = (typeof countersUnavailablePolicies)[number];
+export type PastDuePolicy = (typeof pastDuePolicies)[number];

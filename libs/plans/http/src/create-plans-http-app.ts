@@ -6,9 +6,15 @@ import { type Logger } from '@tollgate/observability';
 import { PlansHttpModule } from './plans-http.module';
 import { type PlansHttpDependencies } from './plans-http.tokens';
 import { ProblemFilter } from './problem.filter';
+import { registerWebApp } from './web-app';
 
 export interface PlansHttpAppOptions {
   logger: Logger;
+  /**
+   * The built web app (portal, admin UI, landing page), served at `/`, `/portal` and `/admin`:
+   * a directory (default `dist/web`), or false for the API alone.
+   */
+  webRoot?: string | false;
 }
 
 export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
@@ -44,5 +50,8 @@ export async function createPlansHttpApp(
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  if (options.webRoot !== false) {
+    await registerWebApp(app, { root: options.webRoot, logger: options.logger });
+  }
   return app;
 }

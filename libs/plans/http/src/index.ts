@@ -1,3 +1,4 @@
+export * from './billing-links.port';
 export * from './create-plans-http-app';
 export * from './plans-http.module';
 export * from './plans-http.tokens';

@@ -5,9 +5,10 @@ import {
 } from '@tollgate/metering-pipeline';
 import { type ReadinessCheck } from '@tollgate/observability';
 import { type AdminTokens, type EventIngestion } from '@tollgate/plans-data';
-import { type Counters, type Mailer } from '@tollgate/ports';
+import { type Counters, type Jobs, type Mailer } from '@tollgate/ports';
 import { type PrismaClient } from '@tollgate/relational';
 import { type Registry } from 'prom-client';
+import { type BillingLinks, type WebhookTestSender } from './billing-links.port';
 import { type SnapshotCache } from './snapshot-cache';
 
 /** Everything the HTTP layer needs, built by the app (distributed) or the platform (embedded). */
@@ -26,6 +27,8 @@ export interface PlansHttpDependencies {
   gatewayToken?: string;
   /** Verification and password-reset mail. */
   mailer: Mailer;
+  /** The mail outbox folder when mail is not sent over SMTP (embedded mode); the admin UI lists it. */
+  outboxDirectory?: string;
   /** Abuse limits of the control plane itself (signup, login, password reset). */
   counters: Counters;
   /** Base URL of this control plane as developers reach it, for links in mail. */
@@ -36,6 +39,12 @@ export interface PlansHttpDependencies {
   ingest: EventIngestion;
   /** Signing secret of the Stripe webhook endpoint (whsec_…); unset, the endpoint answers 404. */
   stripeWebhookSecret?: string;
+  /** Checkout and Customer Portal links; absent (no billing provider), those portal endpoints answer 404. */
+  billingLinks?: BillingLinks;
+  /** Dead letters of these job names at GET /api/admin/jobs/failed; absent, that endpoint answers 404. */
+  jobs?: { jobs: Jobs; names: string[] };
+  /** Signed test deliveries to a consumer's webhook; absent, POST /api/portal/webhooks/test answers 404. */
+  webhooks?: WebhookTestSender;
 }
 
 export const PLANS_DEPENDENCIES = Symbol('PLANS_DEPENDENCIES');

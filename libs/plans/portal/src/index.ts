@@ -5,6 +5,7 @@ export * from './developer-keys';
 export * from './developer-plans';
 export * from './developer-sessions';
 export * from './developer-view';
+export * from './invoice-estimate';
 export * from './plan-description';
 export * from './portal-context';
 export * from './portal-inputs';

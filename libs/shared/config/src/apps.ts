@@ -12,6 +12,7 @@ import {
   gatewayLinkArea,
   ingestArea,
   jobsArea,
+  jobsBoardArea,
   logArea,
   mailArea,
   meteringArea,
@@ -48,6 +49,8 @@ export const plansConfigSchema = z.object({
   ...reconciliationArea.pick({ RECONCILIATION_SETTLE_MS: true }).shape,
   ...mailArea.shape,
   ...stripeArea.shape,
+  // The portal's webhook test delivery.
+  ...billingArea.pick({ WEBHOOK_TIMEOUT_MS: true }).shape,
   ...demoArea.shape,
   ...gatewayHttpArea.pick({ GATEWAY_PORT: true }).shape,
   ...dataDirArea.shape,
@@ -68,6 +71,7 @@ export const billingWorkerConfigSchema = z.object({
   ...relationalArea.shape,
   ...analyticsArea.shape,
   ...jobsArea.shape,
+  ...jobsBoardArea.shape,
   // The gateway's quota counters, read by the usage reconciliation.
   ...countersArea.pick({ REDIS_KEY_PREFIX: true }).shape,
   ...reconciliationArea.shape,

@@ -128,6 +128,17 @@ export const jobsArea = z.object({
   JOBS_QUEUE_PREFIX: variable.string({ description: 'BullMQ queue prefix' }).default('tollgate'),
 });
 
+export const jobsBoardArea = z.object({
+  JOBS_BOARD_TOKEN: variable
+    .string({
+      description:
+        'Password (HTTP Basic, any user name) of the jobs board at /jobs on the ops port; unset, the board is not mounted',
+      secret: true,
+    })
+    .pipe(z.string().min(24, { error: 'at least 24 characters' }))
+    .optional(),
+});
+
 export const mailArea = z.object({
   SMTP_URL: variable
     .url({ description: 'SMTP URL (smtp://user:pass@host:port); unset in embedded mode (outbox folder)' })

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'limit_exceeded'
+  | 'spend_cap_reached'
   | 'dependency_unavailable'
   | 'upstream_failed'
   | 'upstream_timeout';

@@ -18,6 +18,7 @@ const statusByCode: Record<ErrorCode, { status: number; title: string }> = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   limit_exceeded: { status: 429, title: 'Too many requests' },
+  spend_cap_reached: { status: 402, title: 'Spend cap reached' },
   upstream_failed: { status: 502, title: 'Bad gateway' },
   dependency_unavailable: { status: 503, title: 'Service unavailable' },
   upstream_timeout: { status: 504, title: 'Gateway timeout' },

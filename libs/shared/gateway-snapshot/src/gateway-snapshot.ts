@@ -83,6 +83,11 @@ export interface SnapshotConsumer {
   timeZone: string;
   /** The consumer's id in the provider's identity system, matched against a JWT's consumer claim. */
   externalId?: string | null;
+  /**
+   * The developer's monthly spend cap on a pay-per-call plan: `units` is the most billable units
+   * whose charge stays within `amountMinor`. null or absent (an older plans service): no cap.
+   */
+  spendCap?: { units: number; amountMinor: number; currency: string } | null;
 }
 
 export interface SnapshotKey {

@@ -53,6 +53,8 @@ export class OpsModule {
 export interface NestOpsAppOptions extends OpsDependencies {
   host: string;
   port: number;
+  /** Runs before the app listens, e.g. to register extra Fastify plugins for operators. */
+  configure?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 /** /healthz, /readyz and /metrics on NestJS (Fastify) for apps whose main traffic is elsewhere. */
@@ -64,6 +66,7 @@ export async function startNestOpsApp(
     new FastifyAdapter(),
     { logger: ['error', 'warn'] },
   );
+  await options.configure?.(app);
   await app.listen({ port: options.port, host: options.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : options.port;

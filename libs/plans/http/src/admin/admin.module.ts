@@ -7,8 +7,11 @@ import { AnalyticsController, ReconciliationController } from './analytics.contr
 import { ApiKeysController } from './api-keys.controller';
 import { ApisController } from './apis.controller';
 import { AuditLogController } from './audit-log.controller';
+import { ConsumerBillingController } from './consumer-billing.controller';
 import { ConsumerGroupsController } from './consumer-groups.controller';
 import { ConsumersController } from './consumers.controller';
+import { OutboxController } from './outbox.controller';
+import { FailedJobsController } from './failed-jobs.controller';
 import { PlansController } from './plans.controller';
 
 /** The admin API under /api/admin. */
@@ -28,6 +31,9 @@ export class AdminModule {
         AdminSessionController,
         AnalyticsController,
         ReconciliationController,
+        OutboxController,
+        ConsumerBillingController,
+        FailedJobsController,
       ],
       providers: [{ provide: PLANS_DEPENDENCIES, useValue: deps }, AdminGuard],
     };

@@ -8,6 +8,7 @@ import {
 import { type MeterDefinition, meterDefinitionSchema } from '@tollgate/metering-domain';
 import {
   countersUnavailablePolicies,
+  pastDuePolicies,
   planTiers,
   priceComponentSchema,
   type PlanDefinition,
@@ -78,6 +79,19 @@ export class PlanDto extends PlanDefinitionDto implements PlanView {
   @ApiProperty({ description: 'Latest version; new subscribers get it' }) version!: number;
   @ApiProperty({ type: String, nullable: true, description: "The plan's consumer group" }) groupId!:
     string | null;
+  @ApiProperty({
+    example: 3,
+    minimum: 0,
+    maximum: 90,
+    description: 'Days a past-due subscription keeps the plan before pastDuePolicy applies',
+  })
+  gracePeriodDays!: number;
+  @ApiProperty({
+    enum: pastDuePolicies,
+    description:
+      'After the grace period: downgrade (to the free plan, restored when paid) or suspend (the keys, reactivated when paid)',
+  })
+  pastDuePolicy!: PlanView['pastDuePolicy'];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }

@@ -1,0 +1,433 @@
+import { appendAudit, type Actor, type ConsumerWebhooks } from '@tollgate/plans-data';
+import { type Mailer } from '@tollgate/ports';
+import {
+  type Alert,
+  type Consumer,
+  type Plan,
+  type Prisma,
+  type PrismaClient,
+  type Subscription,
+} from '@tollgate/relational';
+import { type BillingWorkerLogger } from '../billing-worker-logger';
+import { type AlertMessage, AlertNotifier } from '../alerts/alert-notifier';
+import {
+  downgradedNotice,
+  paymentFailedNotice,
+  paymentRecoveredNotice,
+  suspendedNotice,
+} from '../mail-templates/payment-notices';
+
+export interface DunningOptions {
+  prisma: PrismaClient;
+  mailer: Mailer;
+  webhooks: ConsumerWebhooks;
+  logger: BillingWorkerLogger;
+  /** The public base URL of the portal (PUBLIC_URL). */
+  publicUrl: string;
+  /** Called after a run changed what gateways enforce (a downgrade, a suspension, a recovery). */
+  onSubscriptionsChanged: () => Promise<void>;
+  now?: () => Date;
+}
+
+export interface DunningRunResult {
+  /** Payment-failed notices sent. */
+  mailed: number;
+  /** Subscriptions downgraded or consumers suspended because their grace period ended. */
+  enforced: number;
+  /** Past-due episodes closed by a payment (plan restored, keys reactivated, notice sent). */
+  recovered: number;
+}
+
+/** Why dunning suspended a consumer; only such a suspension is lifted by a payment. */
+export const paymentOverdueReason = 'payment_overdue';
+
+/** Webhook event types of the dunning notices. */
+export const dunningWebhookEventTypes = {
+  payment_failed: 'billing.payment_failed',
+  grace_expired: 'billing.grace_expired',
+  payment_recovered: 'billing.payment_recovered',
+} as const;
+
+const dayMs = 86_400_000;
+const dunningActor: Actor = { type: 'system', id: 'dunning' };
+const downgradeAction = 'subscription.dunning_downgrade';
+
+type DunningSubscription = Subscription & { plan: Plan; consumer: Consumer };
+
+/** When the grace period of an episode that started at `pastDueSince` ends. */
+export function graceEndsAt(pastDueSince: Date, gracePeriodDays: number): Date {
+  return new Date(pastDueSince.getTime() + gracePeriodDays * dayMs);
+}
+
+/**
+ * Dunning for past-due subscriptions, one episode at a time (an episode starts at `pastDueSince`):
+ * a payment-failed notice once; when the plan's grace period is over, its past-due policy
+ * (downgrade to the free plan, or suspend the consumer's keys) and a notice; when the invoice is
+ * paid, the change undone and a notice. Every step is an Alert row with a unique key, inserted in
+ * the transaction of its change, so a re-run (or a second worker) repeats nothing.
+ */
+export class Dunning {
+  private readonly notifier: AlertNotifier;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: DunningOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.notifier = new AlertNotifier({ ...options, now: this.now });
+  }
+
+  async run(): Promise<DunningRunResult> {
+    const result: DunningRunResult = { mailed: 0, enforced: 0, recovered: 0 };
+    const pastDue = await this.options.prisma.subscription.findMany({
+      where: { status: 'past_due', pastDueSince: { not: null } },
+      include: { plan: true, consumer: true },
+      orderBy: { pastDueSince: 'asc' },
+    });
+    for (const subscription of pastDue) {
+      try {
+        if (await this.notifyPaymentFailed(subscription)) result.mailed += 1;
+        if (await this.enforceGrace(subscription)) result.enforced += 1;
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, subscriptionId: subscription.id },
+          'dunning failed for a subscription',
+        );
+      }
+    }
+    result.recovered = await this.recover();
+    if (result.mailed + result.enforced + result.recovered > 0)
+      this.options.logger.info(result, 'dunning run');
+    return result;
+  }
+
+  /** The plan whose dunning policy applies: the one the subscription had before a downgrade. */
+  private async policyPlan(subscription: DunningSubscription): Promise<Plan> {
+    if (!subscription.downgradedFromPlanId) return subscription.plan;
+    return (
+      (await this.options.prisma.plan.findUnique({ where: { id: subscription.downgradedFromPlanId } })) ??
+      subscription.plan
+    );
+  }
+
+  private async freePlan(db: Prisma.TransactionClient = this.options.prisma): Promise<Plan | null> {
+    return db.plan.findFirst({
+      where: { tier: 'free', isPublic: true, archivedAt: null },
+      orderBy: [{ quotaLimit: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
+    });
+  }
+
+  private async notifyPaymentFailed(subscription: DunningSubscription): Promise<boolean> {
+    const episode = subscription.pastDueSince as Date;
+    const key = {
+      subscriptionId: subscription.id,
+      consumerId: subscription.consumerId,
+      kind: 'payment_failed' as const,
+      periodStart: episode,
+      threshold: 0,
+    };
+    const alert =
+      (await this.notifier.insert({ ...key, source: 'stripe' })) ?? (await this.notifier.find(key));
+    if (!alert || alert.emailedAt !== null) return false;
+    const plan = await this.policyPlan(subscription);
+    const free = plan.pastDuePolicy === 'downgrade' ? await this.freePlan() : null;
+    const graceEnd = graceEndsAt(episode, plan.gracePeriodDays);
+    return this.notifier.send(
+      alert,
+      this.message(alert, subscription, 'payment_failed', {
+        mail: paymentFailedNotice({
+          ...this.noticeBase(subscription, plan),
+          graceEndsAt: graceEnd,
+          policy: plan.pastDuePolicy,
+          freePlanName: free?.name ?? null,
+        }),
+        payload: {
+          planId: plan.id,
+          pastDueSince: episode.toISOString(),
+          graceEndsAt: graceEnd.toISOString(),
+          policy: plan.pastDuePolicy,
+        },
+      }),
+    );
+  }
+
+  /** Applies the past-due policy once the grace period is over; true when this call applied it. */
+  private async enforceGrace(subscription: DunningSubscription): Promise<boolean> {
+    const { prisma, logger } = this.options;
+    const episode = subscription.pastDueSince as Date;
+    const plan = await this.policyPlan(subscription);
+    if (this.now().getTime() < graceEndsAt(episode, plan.gracePeriodDays).getTime()) {
+      return false;
+    }
+    const key = {
+      subscriptionId: subscription.id,
+      consumerId: subscription.consumerId,
+      kind: 'grace_expired' as const,
+      periodStart: episode,
+      threshold: 0,
+    };
+    const outcome = await prisma.$transaction(async (tx) => {
+      const alert = await this.notifier.insert({ ...key, source: 'stripe' }, tx);
+      if (!alert) return null;
+      const free = plan.pastDuePolicy === 'downgrade' ? await this.freePlan(tx) : null;
+      if (free && free.id !== subscription.planId) {
+        await tx.subscription.update({
+          where: { id: subscription.id },
+          data: { planId: free.id, planVersion: free.version, downgradedFromPlanId: subscription.planId },
+        });
+        const group = await tx.consumerGroup.findUnique({ where: { planId: free.id }, select: { id: true } });
+        await tx.consumer.update({
+          where: { id: subscription.consumerId },
+          data: { groupId: group?.id ?? null },
+        });
+        await appendAudit(tx, dunningActor, {
+          action: downgradeAction,
+          entityType: 'subscription',
+          entityId: subscription.id,
+          before: { planId: subscription.planId, planVersion: subscription.planVersion },
+          after: { planId: free.id, planVersion: free.version },
+        });
+        return { alert, action: 'downgraded' as const, free };
+      }
+      if (plan.pastDuePolicy === 'downgrade' && !free) {
+        logger.warn(
+          { subscriptionId: subscription.id, planId: plan.id },
+          'no public free plan to downgrade to: suspending the consumer instead',
+        );
+      }
+      if (subscription.consumer.status === 'active') {
+        await tx.consumer.update({
+          where: { id: subscription.consumerId },
+          data: { status: 'suspended', suspendedReason: paymentOverdueReason },
+        });
+        await appendAudit(tx, dunningActor, {
+          action: 'consumer.dunning_suspend',
+          entityType: 'consumer',
+          entityId: subscription.consumerId,
+          before: { status: subscription.consumer.status },
+          after: { status: 'suspended', suspendedReason: paymentOverdueReason },
+        });
+      }
+      return { alert, action: 'suspended' as const, free: null };
+    });
+    if (!outcome) {
+      // Enforced before; resend its notice if that mail failed.
+      const existing = await this.notifier.find(key);
+      if (existing && existing.emailedAt === null) await this.sendGraceExpired(existing, subscription.id);
+      return false;
+    }
+    logger.info(
+      { subscriptionId: subscription.id, consumerId: subscription.consumerId, action: outcome.action },
+      'grace period over: past-due policy applied',
+    );
+    // Gateways get the change before the notice says it happened.
+    await this.options.onSubscriptionsChanged();
+    await this.sendGraceExpired(outcome.alert, subscription.id);
+    return true;
+  }
+
+  /** The grace-expired notice, worded from what the subscription and consumer look like now. */
+  private async sendGraceExpired(alert: Alert, subscriptionId: string): Promise<void> {
+    const subscription = await this.options.prisma.subscription.findUniqueOrThrow({
+      where: { id: subscriptionId },
+      include: { plan: true, consumer: true },
+    });
+    const plan = await this.policyPlan(subscription);
+    const downgraded = subscription.downgradedFromPlanId !== null;
+    const base = this.noticeBase(subscription, plan);
+    await this.notifier.send(
+      alert,
+      this.message(alert, subscription, 'grace_expired', {
+        mail: downgraded
+          ? downgradedNotice({
+              ...base,
+              freePlanName: subscription.plan.name,
+              freePlanLimit: subscription.plan.quotaLimit,
+            })
+          : suspendedNotice(base),
+        payload: {
+          action: downgraded ? 'downgraded' : 'suspended',
+          planId: subscription.planId,
+          previousPlanId: subscription.downgradedFromPlanId,
+          pastDueSince: alert.periodStart.toISOString(),
+        },
+      }),
+    );
+  }
+
+  /**
+   * Past-due episodes whose subscription is paid again (active or trialing, no longer in that
+   * episode): the downgrade or suspension is undone and a notice sent, once per episode. Earlier
+   * open episodes of the same subscription are closed without a notice.
+   */
+  private async recover(): Promise<number> {
+    const { prisma } = this.options;
+    const open = await prisma.$queryRaw<{ subscription_id: string; period_start: Date }[]>`
+      SELECT a.subscription_id, a.period_start
+      FROM alerts a
+      JOIN subscriptions s ON s.id = a.subscription_id
+      WHERE a.kind = 'payment_failed'
+        AND s.status IN ('active', 'trialing')
+        AND (s.past_due_since IS NULL OR s.past_due_since <> a.period_start)
+        AND NOT EXISTS (
+          SELECT 1 FROM alerts r
+          WHERE r.kind = 'payment_recovered'
+            AND r.subscription_id = a.subscription_id
+            AND r.period_start = a.period_start
+        )
+      ORDER BY a.subscription_id, a.period_start`;
+    const latest = new Map<string, Date[]>();
+    for (const row of open) {
+      const episodes = latest.get(row.subscription_id) ?? [];
+      episodes.push(row.period_start);
+      latest.set(row.subscription_id, episodes);
+    }
+    let recovered = 0;
+    for (const [subscriptionId, episodes] of latest) {
+      try {
+        if (await this.recoverSubscription(subscriptionId, episodes)) recovered += 1;
+      } catch (error) {
+        this.options.logger.error(
+          { err: error, subscriptionId },
+          'payment recovery failed for a subscription',
+        );
+      }
+    }
+    return recovered;
+  }
+
+  private async recoverSubscription(subscriptionId: string, episodes: Date[]): Promise<boolean> {
+    const { prisma } = this.options;
+    const outcome = await prisma.$transaction(async (tx) => {
+      const subscription = await tx.subscription.findUniqueOrThrow({
+        where: { id: subscriptionId },
+        include: { consumer: true },
+      });
+      let recoveredAlert: Alert | null = null;
+      for (const [index, episode] of episodes.entries()) {
+        const latestEpisode = index === episodes.length - 1;
+        const alert = await this.notifier.insert(
+          {
+            subscriptionId,
+            consumerId: subscription.consumerId,
+            kind: 'payment_recovered',
+            periodStart: episode,
+            threshold: 0,
+            source: 'stripe',
+          },
+          tx,
+        );
+        if (!latestEpisode && alert) {
+          // An older episode, superseded: closed without a notice of its own.
+          await tx.alert.update({ where: { id: alert.id }, data: { emailedAt: this.now() } });
+        }
+        if (latestEpisode) recoveredAlert = alert;
+      }
+      if (!recoveredAlert) return null;
+      let restored: 'plan' | 'keys' | null = null;
+      if (subscription.downgradedFromPlanId) {
+        const planId = subscription.downgradedFromPlanId;
+        const plan = await tx.plan.findUnique({ where: { id: planId } });
+        if (plan) {
+          const version = await this.versionBeforeDowngrade(tx, subscriptionId, planId, plan.version);
+          await tx.subscription.update({
+            where: { id: subscriptionId },
+            data: { planId, planVersion: version, downgradedFromPlanId: null },
+          });
+          const group = await tx.consumerGroup.findUnique({ where: { planId }, select: { id: true } });
+          await tx.consumer.update({
+            where: { id: subscription.consumerId },
+            data: { groupId: group?.id ?? null },
+          });
+          await appendAudit(tx, dunningActor, {
+            action: 'subscription.dunning_restore',
+            entityType: 'subscription',
+            entityId: subscriptionId,
+            before: { planId: subscription.planId, planVersion: subscription.planVersion },
+            after: { planId, planVersion: version },
+          });
+          restored = 'plan';
+        }
+      }
+      if (
+        subscription.consumer.status === 'suspended' &&
+        subscription.consumer.suspendedReason === paymentOverdueReason
+      ) {
+        await tx.consumer.update({
+          where: { id: subscription.consumerId },
+          data: { status: 'active', suspendedReason: null },
+        });
+        await appendAudit(tx, dunningActor, {
+          action: 'consumer.dunning_reactivate',
+          entityType: 'consumer',
+          entityId: subscription.consumerId,
+          before: { status: 'suspended', suspendedReason: paymentOverdueReason },
+          after: { status: 'active' },
+        });
+        restored ??= 'keys';
+      }
+      return { alert: recoveredAlert, restored };
+    });
+    if (!outcome) return false;
+    if (outcome.restored !== null) await this.options.onSubscriptionsChanged();
+    const subscription = await prisma.subscription.findUniqueOrThrow({
+      where: { id: subscriptionId },
+      include: { plan: true, consumer: true },
+    });
+    await this.notifier.send(
+      outcome.alert,
+      this.message(outcome.alert, subscription, 'payment_recovered', {
+        mail: paymentRecoveredNotice({
+          ...this.noticeBase(subscription, subscription.plan),
+          restored: outcome.restored,
+        }),
+        payload: {
+          planId: subscription.planId,
+          restored: outcome.restored,
+          pastDueSince: outcome.alert.periodStart.toISOString(),
+        },
+      }),
+    );
+    return true;
+  }
+
+  /** The version the subscription had before dunning downgraded it (from the audit trail), else the latest. */
+  private async versionBeforeDowngrade(
+    tx: Prisma.TransactionClient,
+    subscriptionId: string,
+    planId: string,
+    latest: number,
+  ): Promise<number> {
+    const entry = await tx.auditLog.findFirst({
+      where: { entityType: 'subscription', entityId: subscriptionId, action: downgradeAction },
+      orderBy: { id: 'desc' },
+    });
+    const before = entry?.before as { planId?: unknown; planVersion?: unknown } | null | undefined;
+    if (before?.planId !== planId || typeof before.planVersion !== 'number') return latest;
+    const exists = await tx.planVersion.findUnique({
+      where: { planId_version: { planId, version: before.planVersion } },
+      select: { id: true },
+    });
+    return exists ? before.planVersion : latest;
+  }
+
+  private noticeBase(subscription: DunningSubscription, plan: Plan) {
+    return {
+      publicUrl: this.options.publicUrl,
+      consumerName: subscription.consumer.name,
+      planName: plan.name,
+      timeZone: subscription.consumer.timeZone,
+    };
+  }
+
+  private message(
+    alert: Alert,
+    subscription: DunningSubscription,
+    kind: keyof typeof dunningWebhookEventTypes,
+    content: { mail: AlertMessage['mail']; payload: Record<string, unknown> },
+  ): AlertMessage {
+    return {
+      mail: content.mail,
+      eventType: dunningWebhookEventTypes[kind],
+      payload: { subscriptionId: subscription.id, kind: alert.kind, ...content.payload },
+    };
+  }
+}
