@@ -78,6 +78,17 @@ export default [
               onlyDependOnLibsWithTags: ['scope:plans', 'scope:metering', 'scope:shared', 'scope:rating'],
             },
             { sourceTag: 'scope:metering', onlyDependOnLibsWithTags: ['scope:metering', 'scope:shared'] },
+            // the plans app also composes the billing provider's links (Checkout, Customer Portal)
+            {
+              sourceTag: 'scope:plans-app',
+              onlyDependOnLibsWithTags: [
+                'scope:plans',
+                'scope:metering',
+                'scope:shared',
+                'scope:rating',
+                'scope:billing',
+              ],
+            },
             // billing prices what plans define and metering measured
             {
               sourceTag: 'scope:billing',

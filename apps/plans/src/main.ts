@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
+import { createStripeBillingLinks } from '@tollgate/billing-worker';
 import { plansConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
@@ -80,6 +81,15 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
       signingSecret: await ensureSigningSecret(relational.prisma),
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
       // The portal's test delivery: one try, answered at once (alerts are the billing worker's).
+      // Checkout and Customer Portal links for the portal, with Stripe.
+      billingLinks: config.STRIPE_SECRET_KEY
+        ? createStripeBillingLinks({
+            prisma: relational.prisma,
+            secretKey: config.STRIPE_SECRET_KEY,
+            apiBase: config.STRIPE_API_BASE,
+            logger,
+          })
+        : undefined,
       webhooks: new ConsumerWebhooks({
         prisma: relational.prisma,
         logger,

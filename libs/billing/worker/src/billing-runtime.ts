@@ -46,6 +46,21 @@ export interface BillingRuntime {
   stop(): Promise<void>;
 }
 
+/** Checkout Session and Customer Portal links for the portal (the plans app), backed by Stripe. */
+export function createStripeBillingLinks(options: {
+  prisma: PrismaClient;
+  secretKey: string;
+  apiBase?: string;
+  logger: BillingWorkerLogger & StripeBillingLogger;
+}): StripeSync {
+  const provider = createStripeBilling({
+    secretKey: options.secretKey,
+    apiBase: options.apiBase,
+    logger: options.logger,
+  });
+  return new StripeSync({ prisma: options.prisma, provider, logger: options.logger });
+}
+
 /**
  * The billing worker's work on one set of ports: Stripe sync and usage push (with Stripe), usage
  * alerts from the gateways' quota events and a scheduled recheck, consumer webhooks and dunning.
