@@ -415,4 +415,91 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
       30_000,
     );
   });
+
+  it('a developer chooses the paid plan through Stripe Checkout: the completed session activates it; the Customer Portal link opens', async () => {
+    const email = `checkout-${suffix}@example.com`;
+    const password = 'correct horse battery staple';
+    const portal = async (path: string, init: { method?: string; json?: unknown; cookie?: string } = {}) =>
+      fetch(`${embedded.demo.apiUrl}/api/portal${path}`, {
+        method: init.method ?? 'GET',
+        headers: {
+          ...(init.json === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(init.cookie ? { cookie: init.cookie } : {}),
+        },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+      });
+    expect(
+      (await portal('/signup', { method: 'POST', json: { email, password, name: 'Checkout Dev' } })).status,
+    ).toBe(201);
+    const verification = await waitFor(
+      'the verification mail',
+      async () => mailsTo(email).find((mail) => /verify/i.test(mail.subject)),
+      (mail) => mail !== undefined,
+      30_000,
+    );
+    const link = /http\S+\/api\/portal\/verify\?token=\S+/.exec(verification?.text ?? '')?.[0];
+    expect((await fetch(link ?? 'http://invalid')).status).toBe(200);
+    const login = await portal('/login', { method: 'POST', json: { email, password } });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const me = (await (await portal('/me', { cookie })).json()) as { consumer: { id: string } };
+    const planId = consumer.subscription?.planId ?? '';
+
+    const checkout = await portal('/checkout', { method: 'POST', json: { planId }, cookie });
+    expect(checkout.status).toBe(200);
+    const { url } = (await checkout.json()) as { url: string };
+    const session = [...stripeServer.objects.values()].find(
+      (object) => object.object === 'checkout.session' && object['client_reference_id'] === me.consumer.id,
+    );
+    expect(session).toBeDefined();
+    // Checkout made the developer a Stripe customer first, so the session names it.
+    expect(session?.['customer']).toMatch(/^cus_/);
+    expect(url).toBe(session?.['url']);
+    expect((await portal('/checkout', { method: 'POST', json: {}, cookie })).status).toBe(400);
+
+    // Stripe redirects the developer back and reports the completed session.
+    const completed = JSON.stringify({
+      id: `evt_${randomBytes(8).toString('hex')}`,
+      object: 'event',
+      type: 'checkout.session.completed',
+      created: Math.floor(Date.now() / 1000),
+      api_version: '2025-10-29',
+      livemode: false,
+      data: {
+        object: {
+          ...session,
+          status: 'complete',
+          subscription: `sub_checkout_${suffix}`,
+        },
+      },
+    });
+    const delivered = await fetch(`${embedded.demo.apiUrl}/api/billing/stripe/webhook`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': Stripe.webhooks.generateTestHeaderString({
+          payload: completed,
+          secret: webhookSecret,
+        }),
+      },
+      body: completed,
+    });
+    expect(delivered.status).toBe(200);
+    const upgraded = await admin<ConsumerDetail>('GET', `/api/admin/consumers/${me.consumer.id}`);
+    expect(upgraded.subscription).toEqual(
+      expect.objectContaining({
+        planId,
+        status: 'active',
+        stripeSubscriptionId: `sub_checkout_${suffix}`,
+        stripeCustomerId: session?.['customer'],
+      }),
+    );
+
+    const billingPortal = await portal('/billing-portal', { method: 'POST', json: {}, cookie });
+    expect(billingPortal.status).toBe(200);
+    const portalUrl = ((await billingPortal.json()) as { url: string }).url;
+    const portalSession = [...stripeServer.objects.values()].find((object) => object['url'] === portalUrl);
+    expect(portalSession?.object).toBe('billing_portal.session');
+    expect(portalSession?.['customer']).toBe(session?.['customer']);
+  });
 });

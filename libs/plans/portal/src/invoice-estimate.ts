@@ -171,14 +171,17 @@ export async function consumerInvoiceEstimate(
   const extra = ratingMeters(definition, parsedMeters.success ? parsedMeters.data : []);
   const period = billingPeriodAt(now, subscription.periodAnchor.getTime(), consumer.timeZone, 'month');
 
-  const soFar = await usage.totals(consumerId, { from: period.start, to: now }, extra.meters);
+  // Charged on this plan from when the subscription began, as the usage push reports it: usage of
+  // an earlier plan in the same period is that plan's.
+  const chargedFrom = Math.min(now, Math.max(period.start, subscription.createdAt.getTime()));
+  const soFar = await usage.totals(consumerId, { from: chargedFrom, to: now }, extra.meters);
   // Seven days, or the consumer's whole history when it is shorter.
   const recentFrom = Math.min(now - 1, Math.max(now - recentWindowMs, consumer.createdAt.getTime()));
   const recent = await usage.totals(consumerId, { from: recentFrom, to: now }, extra.meters);
   const usedSoFar = ratingUsage(soFar, extra);
   if (definition.overage !== null && definition.quota.period === 'day') {
     // Overage of a daily quota is priced per day: the days so far (UTC days, as the usage API buckets).
-    const days = await usage.timeseries(consumerId, { from: period.start, to: now }, [requestsMeter], 'day');
+    const days = await usage.timeseries(consumerId, { from: chargedFrom, to: now }, [requestsMeter], 'day');
     Object.assign(usedSoFar, { requestsPerQuotaWindow: days.map((day) => day.requests) });
   }
 

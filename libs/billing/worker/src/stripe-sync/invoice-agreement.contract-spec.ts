@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { type ClickHouseAnalyticsStore, createAnalyticsStore, migrateAnalytics } from '@tollgate/analytics';
 import { type BillingProvider, createStripeBilling } from '@tollgate/billing-stripe';
 import { startStripeTestServer, type StripeTestServer } from '@tollgate/billing-stripe/testing';
-import { toClickHouseDateTime, type UsageEventRow } from '@tollgate/metering-domain';
+import { requestsMeter, toClickHouseDateTime, type UsageEventRow } from '@tollgate/metering-domain';
 import { UsageQueries } from '@tollgate/metering-pipeline';
-import { createConsumer, createPlan } from '@tollgate/plans-data';
+import { createConsumer, createPlan, patchConsumer } from '@tollgate/plans-data';
 import {
   consumerCreateSchema,
+  consumerPatchSchema,
   parseInput,
   planCreateSchema,
   planDefinition,
@@ -67,6 +68,11 @@ interface Scenario {
   expectedTotal: number;
   /** Price component types Stripe cannot bill: left out of both sides. */
   excluded?: string[];
+  /**
+   * The consumer began the period on this plan, used it, then moved to `plan` (a new subscription
+   * in the same period): that earlier usage is the earlier plan's and billed on neither side.
+   */
+  movedFrom?: { plan: Omit<PlanCreateInput, 'name'>; usage: UsageBatch[] };
 }
 
 const usd = 'usd';
@@ -171,7 +177,26 @@ const scenarios: Scenario[] = [
     expectedTotal: 30,
     excluded: ['percentage', 'per_event'],
   },
+  {
+    name: 'plan changed mid-period: from free to flat fee + per request',
+    movedFrom: {
+      plan: { tier: 'free', quota: { limit: 1000, period: 'month' }, prices: [] },
+      usage: [{ count: 20 }],
+    },
+    plan: {
+      quota: { limit: 100_000, period: 'month' },
+      prices: [
+        { type: 'flat', amountMinor: 1000, currency: usd },
+        { type: 'per_unit', unitAmountMinor: 2, currency: usd },
+      ],
+    },
+    // 1000 + 10 requests × 2 since the move; the 20 requests on the free plan are not charged.
+    usage: [{ count: 10 }],
+    expectedTotal: 1020,
+  },
 ];
+
+const planChange = 'plan changed mid-period: from free to flat fee + per request';
 
 interface Compared {
   scenario: Scenario;
@@ -180,6 +205,8 @@ interface Compared {
   /** Component type of each Stripe line, from the price it bills. */
   stripeTypes: string[];
   skipped: string[];
+  /** Counted requests of the consumer over the estimate's whole period, on any plan. */
+  periodRequests: number;
 }
 
 function sumByType(entries: Array<{ type: string; amount: number }>): Record<string, number> {
@@ -200,6 +227,35 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
   let clock = Date.now();
   let offset = 0;
   const compared = new Map<string, Compared>();
+
+  /** The batches as usage events of one consumer on one plan, a little before `around`. */
+  const usageRows = (consumerId: string, planId: string, batches: UsageBatch[], around: number) =>
+    batches.flatMap((batch) =>
+      Array.from({ length: batch.count }, (): UsageEventRow => {
+        offset += 1;
+        return {
+          id: randomUUID(),
+          ts: toClickHouseDateTime(around - 500 + (offset % 400)),
+          consumer_id: consumerId,
+          plan_id: planId,
+          api_id: 'api_agreement',
+          endpoint: 'POST /v1/messages',
+          method: 'POST',
+          status: batch.counted === false ? 503 : 200,
+          request_bytes: 10,
+          response_bytes: 20,
+          latency_ms: 1,
+          upstream_latency_ms: 1,
+          cached: false,
+          counted: batch.counted ?? true,
+          usage: batch.usage ?? {},
+          source: batch.source ?? 'gateway',
+          log_topic: 'invoice-agreement-test',
+          log_partition: 0,
+          log_offset: String(offset),
+        };
+      }),
+    );
 
   beforeAll(async () => {
     await withAdmin(`CREATE DATABASE "${database}"`);
@@ -231,14 +287,33 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
         prisma,
         parseInput(planCreateSchema, { name: `Agreement ${index + 1}`, ...scenario.plan }),
       );
+      const earlier = scenario.movedFrom
+        ? await createPlan(
+            prisma,
+            parseInput(planCreateSchema, {
+              name: `Agreement ${index + 1} before`,
+              ...scenario.movedFrom.plan,
+            }),
+          )
+        : undefined;
       const consumer = await createConsumer(
         prisma,
         parseInput(consumerCreateSchema, {
           name: `Consumer ${index + 1}`,
           email: `agreement-${index + 1}@acme.test`,
-          planId: plan.id,
+          planId: earlier?.id ?? plan.id,
         }),
       );
+      if (scenario.movedFrom && earlier) {
+        // Usage on the earlier plan, then the move: a new subscription, created after that usage.
+        const began = (await prisma.subscription.findFirstOrThrow({ where: { consumerId: consumer.id } }))
+          .createdAt;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, began.getTime() + 600 - Date.now())));
+        const before = usageRows(consumer.id, earlier.id, scenario.movedFrom.usage, Date.now());
+        await analytics.insert('usage_events', before, { deduplicationToken: `agreement:${earlier.id}` });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await patchConsumer(prisma, consumer.id, parseInput(consumerPatchSchema, { planId: plan.id }));
+      }
       consumers.set(scenario.name, { consumerId: consumer.id, planId: plan.id });
     }
     await new StripeSync({ prisma, provider, logger: quietLogger }).syncAll();
@@ -247,32 +322,7 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
 
     for (const scenario of scenarios) {
       const { consumerId, planId } = consumers.get(scenario.name) as { consumerId: string; planId: string };
-      const rows: UsageEventRow[] = scenario.usage.flatMap((batch) =>
-        Array.from({ length: batch.count }, (): UsageEventRow => {
-          offset += 1;
-          return {
-            id: randomUUID(),
-            ts: toClickHouseDateTime(clock - 500 + (offset % 400)),
-            consumer_id: consumerId,
-            plan_id: planId,
-            api_id: 'api_agreement',
-            endpoint: 'POST /v1/messages',
-            method: 'POST',
-            status: batch.counted === false ? 503 : 200,
-            request_bytes: 10,
-            response_bytes: 20,
-            latency_ms: 1,
-            upstream_latency_ms: 1,
-            cached: false,
-            counted: batch.counted ?? true,
-            usage: batch.usage ?? {},
-            source: batch.source ?? 'gateway',
-            log_topic: 'invoice-agreement-test',
-            log_partition: 0,
-            log_offset: String(offset),
-          };
-        }),
-      );
+      const rows = usageRows(consumerId, planId, scenario.usage, clock);
       await analytics.insert('usage_events', rows, { deduplicationToken: `agreement:${planId}` });
     }
     clock += 1_000;
@@ -297,8 +347,13 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
         const key = layout.prices.find((price) => price.localId === row.localId)?.key ?? '';
         priceTypes.set(row.stripeId, typeOfKey(key));
       }
-      const subscription = await prisma.subscription.findFirstOrThrow({ where: { consumerId } });
+      const subscription = await prisma.subscription.findFirstOrThrow({
+        where: { consumerId, status: { not: 'canceled' } },
+      });
       const estimate = await consumerInvoiceEstimate(prisma, usage, consumerId, clock);
+      const inPeriod = await usage.totals(consumerId, { from: Date.parse(estimate.periodStart), to: clock }, [
+        requestsMeter,
+      ]);
       const invoice = await sdk.invoices.createPreview({
         subscription: subscription.stripeSubscriptionId as string,
       });
@@ -310,6 +365,7 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
           (line) => priceTypes.get(line.pricing?.price_details?.price as string) ?? 'unknown',
         ),
         skipped: layout.skipped.map((skipped) => skipped.type),
+        periodRequests: inPeriod.requests,
       });
     }
   }, 180_000);
@@ -362,6 +418,23 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
     const rated = sumByType(estimate.lines.map((line) => ({ type: line.type, amount: line.amountMinor })));
     expect(rated).toEqual({ per_unit: 30, percentage: 1120, per_event: 80 });
     expect(estimate.subtotalMinor).toBe(1230);
+  });
+
+  it('bills a plan changed mid-period only for the usage since the change, on both sides', () => {
+    const { estimate, invoice, stripeTypes, periodRequests } = comparison(planChange);
+    // All 30 requests fall in the period, but the 20 made on the free plan belong to that plan.
+    expect(periodRequests).toBe(30);
+    expect(estimate.usage.requests).toBe(10);
+    expect(estimate.lines.map((line) => [line.type, line.quantity, line.amountMinor])).toEqual([
+      ['flat', 1, 1000],
+      ['per_unit', 10, 20],
+    ]);
+    expect(invoice.lines.data.map((line, index) => [stripeTypes[index], line.quantity, line.amount])).toEqual(
+      [
+        ['flat', 1, 1000],
+        ['per_unit', 10, 20],
+      ],
+    );
   });
 
   it('has no component left out of Stripe in the other plans', () => {
