@@ -152,6 +152,7 @@ describe('embedded mode (npm start)', () => {
     expect(again.demoKey).toBe(demo.demoKey);
     expect(again.demoConsumerId).toBe(demo.demoConsumerId);
     expect(again.adminToken).toBe(demo.adminToken);
+    expect(again.developerPassword).toBe(demo.developerPassword);
     const usage = await eventually(
       () => usageOf(again),
       (value) => value.requests >= 2,
@@ -159,6 +160,34 @@ describe('embedded mode (npm start)', () => {
       'usage after restart',
     );
     expect(usage).toMatchObject({ requests: 2, totalRequests: 3 });
+  });
+
+  it('seeds a portal login for the demo consumer, kept only in demo.json, and serves the portal and admin pages', async () => {
+    const demo = JSON.parse(await readFile(join(dataDirectory, 'demo.json'), 'utf8')) as Demo;
+    expect(demo.developerEmail).toBe('demo@example.com');
+    expect(demo.developerPassword).toMatch(/^[A-Za-z0-9_-]{20}$/);
+    const login = await fetch(`${demo.apiUrl}/api/portal/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: demo.developerEmail, password: demo.developerPassword }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const me = (await (await fetch(`${demo.apiUrl}/api/portal/me`, { headers: { cookie } })).json()) as {
+      consumer: { id: string } | null;
+    };
+    expect(me.consumer?.id).toBe(demo.demoConsumerId);
+    const wrong = await fetch(`${demo.apiUrl}/api/portal/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: demo.developerEmail, password: `${demo.developerPassword}x` }),
+    });
+    expect(wrong.status).toBe(401);
+    for (const page of ['/', '/portal', '/admin']) {
+      const response = await fetch(`${demo.apiUrl}${page}`, { headers: { accept: 'text/html' } });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('<div id="root">');
+    }
   });
 
   it('refuses to start on a malformed variable, naming it', async () => {

@@ -227,6 +227,8 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
       `Tollgate is ready (embedded mode, ${readyMs} ms, data in ${dataDirectory})`,
       `  Gateway      ${gateway.url}`,
       `  Control API  ${apiUrl}   (Swagger UI: ${apiUrl}/api/docs)`,
+      `  Portal       ${apiUrl}/portal   (demo developer ${info.developerEmail ?? ''}; password in demo.json)`,
+      `  Admin        ${apiUrl}/admin    (sign in with the admin token from demo.json)`,
       `  Demo call    curl -H "X-API-Key: ${info.demoKey}" ${gateway.url}${info.demoPath}`,
       `  Usage        curl -H "Authorization: Bearer ${info.adminToken}" ${apiUrl}/api/admin/consumers/${info.demoConsumerId}/usage`,
       `  Admin token, demo key and URLs are in ${resolve(dataDirectory, 'demo.json')} (mode 600).`,

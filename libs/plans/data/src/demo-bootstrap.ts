@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { prefixedId } from '@tollgate/ids';
+import { prefixedId, randomToken } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import {
   consumerCreateSchema,
@@ -15,6 +15,7 @@ import { AdminTokens } from './admin-tokens';
 import { createApiKey } from './api-keys';
 import { type Actor } from './audit-log';
 import { createConsumer } from './consumers';
+import { hashPassword } from './password-hashing';
 import { backfillPlanVersions, createPlan } from './plans';
 
 const bootstrapActor: Actor = { type: 'system', id: 'bootstrap' };
@@ -26,6 +27,9 @@ export interface DemoInfo {
   gatewayUrl: string;
   apiUrl: string;
   demoPath: string;
+  /** The demo consumer's developer-portal login (generated at first start). */
+  developerEmail?: string;
+  developerPassword?: string;
 }
 
 export interface DemoBootstrapOptions {
@@ -102,16 +106,62 @@ export async function bootstrapDemo(options: DemoBootstrapOptions): Promise<Demo
     logger.info({ consumerId }, 'seeded the demo consumer and its API key');
   }
 
+  const developer = await ensureDemoDeveloper(prisma, demoConsumerId as string, previous);
+
   const info: DemoInfo = {
     adminToken,
     demoKey,
     demoConsumerId: demoConsumerId as string,
+    developerEmail: developer.email,
+    developerPassword: developer.password,
     gatewayUrl: options.gatewayUrl,
     apiUrl: options.apiUrl,
     demoPath: demoApi.demoPath,
   };
   await writeDemoFile(options.dataDirectory, info);
   return info;
+}
+
+/**
+ * The portal login of the demo consumer: a verified developer whose password is generated at first
+ * start and kept only in demo.json. A developer linked to the consumer without a known password
+ * (demo.json lost) gets a new one.
+ */
+async function ensureDemoDeveloper(
+  prisma: PrismaClient,
+  consumerId: string,
+  previous: Partial<DemoInfo>,
+): Promise<{ email: string; password: string }> {
+  const consumer = await prisma.consumer.findUniqueOrThrow({
+    where: { id: consumerId },
+    include: { developer: true },
+  });
+  if (
+    consumer.developer &&
+    previous.developerPassword &&
+    previous.developerEmail === consumer.developer.email
+  ) {
+    return { email: consumer.developer.email, password: previous.developerPassword };
+  }
+  const password = randomToken(20);
+  const passwordHash = await hashPassword(password);
+  if (consumer.developer) {
+    await prisma.developer.update({ where: { id: consumer.developer.id }, data: { passwordHash } });
+    return { email: consumer.developer.email, password };
+  }
+  const developer = await prisma.developer.upsert({
+    where: { email: consumer.email },
+    create: {
+      id: prefixedId('dev'),
+      email: consumer.email,
+      name: consumer.name,
+      passwordHash,
+      emailVerifiedAt: new Date(),
+    },
+    update: { passwordHash, emailVerifiedAt: new Date() },
+  });
+  await prisma.consumer.update({ where: { id: consumerId }, data: { developerId: developer.id } });
+  return { email: developer.email, password };
 }
 
 /** Writes demo.json atomically with mode 600 (it holds the admin token and the demo key). */
