@@ -47,7 +47,7 @@ describe('the seeded demo in the browser (npm start)', () => {
     await page.getByRole('textbox', { name: 'Email' }).fill(demo.developerEmail ?? '');
     await page.getByRole('textbox', { name: 'Password' }).fill(demo.developerPassword ?? '');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Usage' }).waitFor();
+    await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor();
     await page.getByText('3 / 1,000').waitFor();
     await screenshot('portal-usage');
     await page.getByRole('link', { name: 'API keys' }).click();
