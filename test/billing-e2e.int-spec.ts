@@ -1,13 +1,23 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type AccessLogEvent } from '@tollgate/access-log';
 import { startStripeTestServer, type StripeTestServer } from '@tollgate/billing-stripe/testing';
 import { type ReceivedMail, startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import Stripe from 'stripe';
 import { adminClient } from './support/admin-client';
-import { eventually, type EmbeddedPlatform, startEmbeddedPlatform } from './support/app-process';
+import {
+  type AppProcess,
+  eventually,
+  type EmbeddedPlatform,
+  freePort,
+  startApp,
+  startEmbeddedPlatform,
+} from './support/app-process';
 import { databaseUrl, kafkaBrokers, redisUrl, withPostgres } from './support/services';
 
 jest.setTimeout(600_000);
@@ -72,12 +82,17 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
   let receiverUrl: string;
   const deliveries: Delivery[] = [];
   let embedded: EmbeddedPlatform;
+  // A standalone gateway beside the platform's own: it pulls the control plane's snapshots.
+  let standaloneGateway: AppProcess | undefined;
+  let standaloneGatewayUrl: string;
+  let gatewayDirectory: string | undefined;
+  const gatewayToken = `tg_gateway_billing_${randomBytes(16).toString('hex')}`;
   let admin: ReturnType<typeof adminClient>;
   let consumer: ConsumerDetail;
   let key: string;
 
-  const gatewayCall = async () => {
-    const response = await fetch(`${embedded.demo.gatewayUrl}${embedded.demo.demoPath}`, {
+  const gatewayCall = async (gatewayUrl = embedded.demo.gatewayUrl) => {
+    const response = await fetch(`${gatewayUrl}${embedded.demo.demoPath}`, {
       headers: { 'x-api-key': key },
     });
     await response.arrayBuffer();
@@ -133,7 +148,30 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
       DUNNING_INTERVAL_MS: '1000',
       LATE_EVENT_GRACE_MS: String(lateEventGraceMs),
       METERING_FLUSH_MS: '200',
+      GATEWAY_TOKEN: gatewayToken,
     });
+    const gatewayPort = await freePort();
+    const gatewayOpsPort = await freePort();
+    standaloneGateway = startApp('apps/gateway/src/main.ts', {
+      PLANS_URL: embedded.demo.apiUrl,
+      GATEWAY_TOKEN: gatewayToken,
+      GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_OPS_PORT: String(gatewayOpsPort),
+      SNAPSHOT_POLL_MS: '500',
+      KAFKA_BROKERS: kafkaBrokers,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: `tg-billing-${suffix}:`,
+      ACCESS_LOG_TOPIC: accessLogTopic,
+      QUOTA_EVENTS_TOPIC: `${accessLogTopic}.quota-events`,
+      TOLLGATE_DATA_DIR: (gatewayDirectory = await mkdtemp(join(tmpdir(), 'tollgate-billing-gateway-'))),
+    });
+    standaloneGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    await waitFor(
+      'the standalone gateway ready',
+      async () => (await fetch(`http://127.0.0.1:${gatewayOpsPort}/readyz`)).status,
+      (status) => status === 200,
+      60_000,
+    );
     admin = adminClient(() => embedded.demo.apiUrl, embedded.demo.adminToken);
 
     const plan = await admin<{ id: string }>('POST', '/api/admin/plans', {
@@ -163,6 +201,8 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
   });
 
   afterAll(async () => {
+    await standaloneGateway?.stop('SIGKILL');
+    if (gatewayDirectory) await rm(gatewayDirectory, { recursive: true, force: true });
     await embedded?.dispose();
     await withPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
     await new Promise((resolve) => receiver?.close(resolve));
@@ -380,6 +420,7 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
 
     // Within the grace period the keys still work (the quota is used up, so the answer is 429, not 401/403).
     expect(await gatewayCall()).toBe(429);
+    expect(await gatewayCall(standaloneGatewayUrl)).toBe(429);
 
     // A replay of the same event changes nothing and sends no second mail.
     const replay = await deliver(signed());
@@ -390,7 +431,18 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
     // The operator shortens the plan's grace period to none: the next dunning run finds it over.
     await admin('PATCH', `/api/admin/plans/${consumer.subscription?.planId}`, { gracePeriodDays: 0 });
     await waitFor('the consumer suspended', consumerNow, (current) => current.status === 'suspended', 30_000);
-    await waitFor('the gateway refusing the key', gatewayCall, (status) => status === 403, 30_000);
+    await waitFor(
+      'the gateway refusing the key',
+      () => gatewayCall(),
+      (status) => status === 403,
+      30_000,
+    );
+    await waitFor(
+      'the standalone gateway refusing the key',
+      () => gatewayCall(standaloneGatewayUrl),
+      (status) => status === 403,
+      30_000,
+    );
     await sleep(2_500);
     const after = mailsTo(consumer.email).slice(mailsBefore);
     expect(after.map((mail) => mail.subject)).toEqual([
@@ -407,7 +459,18 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
     expect(paidResponse.status).toBe(200);
     await waitFor('the consumer reactivated', consumerNow, (current) => current.status === 'active', 30_000);
     expect((await consumerNow()).subscription?.status).toBe('active');
-    await waitFor('the gateway accepting the key again', gatewayCall, (status) => status === 429, 30_000);
+    await waitFor(
+      'the gateway accepting the key again',
+      () => gatewayCall(),
+      (status) => status === 429,
+      30_000,
+    );
+    await waitFor(
+      'the standalone gateway accepting the key again',
+      () => gatewayCall(standaloneGatewayUrl),
+      (status) => status === 429,
+      30_000,
+    );
     await waitFor(
       'the recovery notice',
       async () => mailsTo(consumer.email).length,
@@ -501,5 +564,22 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
     const portalSession = [...stripeServer.objects.values()].find((object) => object['url'] === portalUrl);
     expect(portalSession?.object).toBe('billing_portal.session');
     expect(portalSession?.['customer']).toBe(session?.['customer']);
+
+    // Stripe bills the period: the invoice is listed in the portal with its links.
+    const invoice = stripeServer.createInvoice(String(session?.['customer']), { amount_due: 1250 });
+    const invoices = await portal('/invoices?limit=5', { cookie });
+    expect(invoices.status).toBe(200);
+    expect(await invoices.json()).toEqual([
+      expect.objectContaining({
+        id: invoice.id,
+        number: invoice['number'],
+        status: 'paid',
+        amountDueMinor: 1250,
+        amountPaidMinor: 1250,
+        hostedInvoiceUrl: invoice['hosted_invoice_url'],
+        invoicePdfUrl: invoice['invoice_pdf'],
+      }),
+    ]);
+    expect((await portal('/invoices?limit=0', { cookie })).status).toBe(400);
   });
 });
