@@ -285,7 +285,7 @@ describe('portal billing endpoints (embedded platform, Postgres)', () => {
     expect(billing.pushesCount).toBe(0);
   });
 
-  it('answers 404 for checkout and the billing portal when no billing provider is configured', async () => {
+  it('answers 404 for checkout, the billing portal and invoices when no billing provider is configured', async () => {
     for (const [path, body] of [
       ['/checkout', { planId: 'plan_x' }],
       ['/billing-portal', undefined],
@@ -294,6 +294,9 @@ describe('portal billing endpoints (embedded platform, Postgres)', () => {
       expect((await problem(refused, 404)).detail).toMatch(/billing is not configured/i);
     }
     expect((await portal('/checkout', { method: 'POST', json: { planId: 'plan_x' } })).status).toBe(401);
+    const invoices = await portal('/invoices?limit=5', { cookie: alice.cookie });
+    expect((await problem(invoices, 404)).detail).toMatch(/billing is not configured/i);
+    expect((await portal('/invoices')).status).toBe(401);
   });
 
   it('lists the dead letters of the attached job queue', async () => {

@@ -104,9 +104,19 @@ describe('admin UI in the browser', () => {
     await topConsumers.waitFor();
     await topConsumers.getByText('Loading…').waitFor({ state: 'detached' });
     await screenshot('analytics');
-    // The session token is kept in memory only.
-    const storage = await page.evaluate<string>('JSON.stringify({ ...localStorage, ...sessionStorage })');
-    expect(storage).not.toMatch(/tg_adm/);
+    // The session is an httpOnly cookie: nothing in the page's storage or cookies a script can read.
+    const readable = await page.evaluate<string>(
+      'JSON.stringify({ ...localStorage, ...sessionStorage, cookie: document.cookie })',
+    );
+    expect(readable).not.toMatch(/tg_adm/);
+    const [sessionCookie] = (await browser.context.cookies()).filter(
+      (cookie) => cookie.name === 'tg_admin_session',
+    );
+    expect(sessionCookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/admin' });
+    // A reload keeps the admin signed in.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Analytics' }).waitFor();
+    await page.getByText(adminUser.email).waitFor();
 
     // The plan editor: an empty name is refused at the field, then a plan with a quota of 5.
     await page.getByRole('link', { name: 'Plans', exact: true }).click();
@@ -291,6 +301,13 @@ describe('admin UI outbox (embedded mode, no SMTP)', () => {
     await page.getByRole('textbox', { name: /^Admin token/ }).fill(embedded.demo.adminToken);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByText('Bootstrap token').waitFor();
+    // The token was exchanged for a session cookie: the page keeps no copy, and a reload stays signed in.
+    const readable = await page.evaluate<string>(
+      'JSON.stringify({ ...localStorage, ...sessionStorage, cookie: document.cookie })',
+    );
+    expect(readable).not.toContain(embedded.demo.adminToken);
+    await page.goto('/admin/outbox');
+    await page.getByText('Bootstrap token').waitFor();
 
     await page.getByRole('link', { name: 'Outbox', exact: true }).click();
     const mail = page
@@ -301,6 +318,13 @@ describe('admin UI outbox (embedded mode, no SMTP)', () => {
     await page.getByText(/\/verify\?token=/).waitFor();
     await page.getByText('to ada@example.com').waitFor();
     await screenshot('outbox');
+
+    // Signing out ends the session on the server: a reload shows the sign-in page.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('form', { name: 'Admin sign-in' }).waitFor();
+    await page.reload();
+    await page.getByRole('form', { name: 'Admin sign-in' }).waitFor();
+    expect((await browser.context.cookies()).map((cookie) => cookie.name)).not.toContain('tg_admin_session');
     browser.expectNoProblems();
   });
 });

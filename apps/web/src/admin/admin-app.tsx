@@ -1,6 +1,6 @@
 import { Badge, Button, Text } from '@mantine/core';
 import { Navigate, Route, Routes } from 'react-router';
-import { EmptyState, LayoutShell, type NavItem } from '../shared';
+import { EmptyState, LayoutShell, LoadingState, type NavItem } from '../shared';
 import { AnalyticsPage } from './analytics/analytics-page';
 import { ApisPage } from './apis/apis-page';
 import { ConsumerDetailPage } from './consumers/consumer-detail-page';
@@ -27,6 +27,8 @@ const nav: NavItem[] = [
 
 function SignedInAdmin() {
   const { session, signOut } = useAdminSession();
+  // Restoring the session from its cookie (GET /api/admin/session) after a load or reload.
+  if (session === undefined) return <LoadingState label="Restoring your session…" />;
   if (!session) return <AdminLoginPage />;
   return (
     <LayoutShell

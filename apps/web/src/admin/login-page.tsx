@@ -13,7 +13,12 @@ import {
 import { adminLoginSchema } from '@tollgate/plans-domain';
 import { type FormEvent, useState } from 'react';
 import { createApiClient, errorMessage } from '../shared/api-client';
-import { adminApi, type AdminRole, useAdminSession } from './shared/admin-session';
+import {
+  type AdminRole,
+  adminSessionOf,
+  type AdminSessionState,
+  useAdminSession,
+} from './shared/admin-session';
 import { apiFieldErrors, type FieldErrors, validate } from './shared/field-errors';
 
 type Method = 'password' | 'token';
@@ -32,11 +37,13 @@ export function AdminLoginPage() {
     const body = { email: email.trim(), password };
     const checked = validate(adminLoginSchema, body);
     if (!checked.ok) return setErrors(checked.errors);
-    const session = await createApiClient({ basePath: '/api/admin' }).post<{
-      token: string;
-      role: AdminRole;
-    }>('/session', body);
-    signIn({ token: session.token, role: session.role, label: body.email, kind: 'user' });
+    // The answer also sets the httpOnly session cookie; its bearer token is not kept.
+    const session = await createApiClient({ basePath: '/api/admin' }).post<{ role: AdminRole }>(
+      '/session',
+      body,
+    );
+    setPassword('');
+    signIn({ role: session.role, label: body.email, kind: 'user' });
   };
 
   const submitToken = async () => {
@@ -44,9 +51,13 @@ export function AdminLoginPage() {
     if (!/^tg_adm(in)?_\S+$/.test(value)) {
       return setErrors({ token: 'Must be an admin token (tg_admin_… or tg_adm_…)' });
     }
-    // The token is accepted when a read succeeds; the bootstrap token is an owner.
-    await adminApi(value).get('/plans', { query: { includeArchived: false } });
-    signIn({ token: value, role: 'owner', label: 'Bootstrap token', kind: 'bootstrap' });
+    // Exchanged once for a session cookie: the page forgets the token right after.
+    const state = await createApiClient({
+      basePath: '/api/admin',
+      headers: () => ({ authorization: `Bearer ${value}` }),
+    }).post<AdminSessionState>('/session/token');
+    setToken('');
+    signIn(adminSessionOf(state));
   };
 
   const submit = async (event: FormEvent) => {

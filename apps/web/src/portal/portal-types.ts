@@ -128,3 +128,20 @@ export interface SpendCap {
   capMinor: number | null;
   currency?: string;
 }
+
+export type InvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+
+/** One invoice from the billing provider (`GET /api/portal/invoices`). */
+export interface PortalInvoice {
+  id: string;
+  number: string | null;
+  status: InvoiceStatus | string;
+  currency: string;
+  amountDueMinor: number;
+  amountPaidMinor: number;
+  periodStart: string;
+  periodEnd: string;
+  createdAt: string;
+  hostedInvoiceUrl: string | null;
+  invoicePdfUrl: string | null;
+}

@@ -3,6 +3,8 @@ import { type Logger } from '@tollgate/observability';
 import Stripe from 'stripe';
 import { idempotencyKeys, priceLookupKeyFor, productIdFor } from './idempotency-keys';
 import {
+  type BillingInvoice,
+  type BillingInvoiceStatus,
   type BillingProvider,
   type CheckoutSessionInput,
   type CustomerInput,
@@ -61,6 +63,28 @@ export function stripeClientConfig(apiBase: string | undefined, timeoutMs: numbe
 function amountParams(minor: string, field: 'unit_amount' | 'flat_amount'): Record<string, unknown> {
   if (/^\d+$/.test(minor)) return { [field]: Number(minor) };
   return { [`${field}_decimal`]: Stripe.Decimal.from(minor) };
+}
+
+const invoiceStatuses: readonly string[] = ['draft', 'open', 'paid', 'uncollectible', 'void'];
+
+/** Stripe's invoice as the port describes it; a missing or unknown status reads as draft (not yet owed). */
+export function toBillingInvoice(invoice: Stripe.Invoice): BillingInvoice {
+  const status = (
+    invoice.status !== null && invoiceStatuses.includes(invoice.status) ? invoice.status : 'draft'
+  ) as BillingInvoiceStatus;
+  return {
+    id: invoice.id,
+    number: invoice.number,
+    status,
+    currency: invoice.currency,
+    amountDueMinor: invoice.amount_due,
+    amountPaidMinor: invoice.amount_paid,
+    periodStart: new Date(invoice.period_start * 1000),
+    periodEnd: new Date(invoice.period_end * 1000),
+    createdAt: new Date(invoice.created * 1000),
+    hostedInvoiceUrl: invoice.hosted_invoice_url ?? null,
+    invoicePdfUrl: invoice.invoice_pdf ?? null,
+  };
 }
 
 function hasParam(error: unknown, param: string): boolean {
@@ -303,6 +327,11 @@ export function createStripeBilling(options: StripeBillingOptions): BillingProvi
         stripe.billingPortal.sessions.create({ customer: session.customerId, return_url: session.returnUrl }),
       );
       return { id: created.id, url: created.url };
+    },
+
+    async listInvoices(customerId: string, limit: number): Promise<BillingInvoice[]> {
+      const page = await run('invoice list', () => stripe.invoices.list({ customer: customerId, limit }));
+      return page.data.map(toBillingInvoice);
     },
   };
 }

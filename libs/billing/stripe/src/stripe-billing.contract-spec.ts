@@ -282,6 +282,57 @@ describe('Stripe billing adapter against the Stripe test server', () => {
     ).rejects.toMatchObject({ code: 'not_found', details: { field: 'customer' } });
   });
 
+  it("lists a customer's invoices newest first with amounts, period and links", async () => {
+    const { price, customer } = await meteredSetup();
+    await billing.createSubscription({
+      subscriptionId: 'sub_tollgate_invoices',
+      customerId: customer.id,
+      priceIds: [price.id],
+    });
+    expect(await billing.listInvoices(customer.id, 10)).toEqual([]);
+    const periodStart = Math.floor(Date.UTC(2026, 9, 1) / 1000);
+    const periodEnd = Math.floor(Date.UTC(2026, 10, 1) / 1000);
+    const paid = server.createInvoice(customer.id, {
+      amount_due: 2550,
+      period_start: periodStart,
+      period_end: periodEnd,
+      created: periodEnd,
+    });
+    const open = server.createInvoice(customer.id, {
+      status: 'open',
+      amount_due: 990,
+      created: periodEnd + 60,
+    });
+    const other = await billing.ensureCustomer({ consumerId: 'con_other' });
+    server.createInvoice(other.id, { amount_due: 1 });
+
+    const invoices = await billing.listInvoices(customer.id, 10);
+    expect(invoices.map((invoice) => invoice.id)).toEqual([open.id, paid.id]);
+    expect(invoices[1]).toEqual({
+      id: paid.id,
+      number: paid['number'],
+      status: 'paid',
+      currency: 'usd',
+      amountDueMinor: 2550,
+      amountPaidMinor: 2550,
+      periodStart: new Date(periodStart * 1000),
+      periodEnd: new Date(periodEnd * 1000),
+      createdAt: new Date(periodEnd * 1000),
+      hostedInvoiceUrl: `${server.url}/i/${paid.id}`,
+      invoicePdfUrl: `${server.url}/invoice/${paid.id}/pdf`,
+    });
+    expect(invoices[0]).toMatchObject({ status: 'open', amountDueMinor: 990, amountPaidMinor: 0 });
+    expect((await billing.listInvoices(customer.id, 1)).map((invoice) => invoice.id)).toEqual([open.id]);
+    const call = server.calls.filter((entry) => entry.path === '/v1/invoices').at(-1);
+    expect(call).toMatchObject({ method: 'GET', params: { customer: customer.id, limit: '1' } });
+
+    await expect(billing.listInvoices('cus_missing', 10)).rejects.toMatchObject({
+      code: 'not_found',
+      details: { field: 'customer' },
+    });
+    await expect(billing.listInvoices(customer.id, 101)).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('maps an idempotency key reused with other parameters to a conflict', async () => {
     const stripe = new Stripe(secretKey, { host: server.host, port: server.port, protocol: 'http' });
     await stripe.customers.create({ name: 'A' }, { idempotencyKey: 'tollgate:customer:con_x' });

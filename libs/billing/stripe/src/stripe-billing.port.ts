@@ -91,6 +91,29 @@ export interface StripeRef {
   id: string;
 }
 
+export type BillingInvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+
+/** One invoice of a customer, as the developer portal lists it. */
+export interface BillingInvoice {
+  id: string;
+  /** Assigned when the invoice is finalized; null for a draft. */
+  number: string | null;
+  status: BillingInvoiceStatus;
+  /** Lower-case ISO 4217 code, as Stripe writes it. */
+  currency: string;
+  /** Integer minor units. */
+  amountDueMinor: number;
+  /** Integer minor units. */
+  amountPaidMinor: number;
+  periodStart: Date;
+  periodEnd: Date;
+  createdAt: Date;
+  /** The provider's hosted invoice page; null until the invoice is finalized. */
+  hostedInvoiceUrl: string | null;
+  /** The invoice as a PDF; null until the invoice is finalized. */
+  invoicePdfUrl: string | null;
+}
+
 export interface SessionRef {
   id: string;
   url: string;
@@ -107,4 +130,6 @@ export interface BillingProvider {
   reportUsageBatch(reports: UsageReport[]): Promise<UsageReportOutcome[]>;
   createCheckoutSession(session: CheckoutSessionInput): Promise<SessionRef>;
   createPortalSession(session: PortalSessionInput): Promise<SessionRef>;
+  /** The customer's most recent invoices, newest first; `limit` from 1 to 100. */
+  listInvoices(customerId: string, limit: number): Promise<BillingInvoice[]>;
 }

@@ -364,6 +364,65 @@ describe('Stripe test server', () => {
         total: 9800,
       });
     });
+
+    it('finalizes the upcoming invoice into a numbered invoice and lists invoices newest first', async () => {
+      const { customer, subscription } = await subscribedCustomer();
+      await report('calls', customer.id, 3);
+      const first = server.createInvoice(customer.id);
+      clock += 1000;
+      const open = server.createInvoice(customer.id, { status: 'open', amount_due: 1234, currency: 'eur' });
+      clock += 1000;
+      const draft = (await stripe.invoices.create({ customer: customer.id })) as Stripe.Invoice;
+      expect(first).toMatchObject({
+        object: 'invoice',
+        status: 'paid',
+        amount_due: 9802,
+        amount_paid: 9802,
+        currency: 'usd',
+        period_start: subscription.billing_cycle_anchor,
+        parent: { subscription_details: { subscription: subscription.id } },
+        hosted_invoice_url: `${server.url}/i/${first.id}`,
+        invoice_pdf: `${server.url}/invoice/${first.id}/pdf`,
+      });
+      expect(String(first['number'])).toMatch(/^[0-9A-F]{8}-0001$/);
+      expect(String(open['number'])).toBe(String(first['number']).replace(/1$/, '2'));
+      expect(open).toMatchObject({ amount_due: 1234, amount_paid: 0, amount_remaining: 1234 });
+      expect(draft).toMatchObject({ status: 'draft', number: null, hosted_invoice_url: null, amount_due: 0 });
+
+      const page = await stripe.invoices.list({ customer: customer.id, limit: 2 });
+      expect(page).toMatchObject({ object: 'list', has_more: true, url: '/v1/invoices' });
+      expect(page.data.map((invoice) => invoice.id)).toEqual([draft.id, open.id]);
+      const paid = await stripe.invoices.list({ customer: customer.id, status: 'paid' });
+      expect(paid.data.map((invoice) => invoice.id)).toEqual([first.id]);
+      const other = await stripe.customers.create({});
+      expect((await stripe.invoices.list({ customer: other.id })).data).toEqual([]);
+      await expect(stripe.invoices.retrieve(first.id)).resolves.toMatchObject({ id: first.id });
+      expect(() => server.createInvoice('cus_missing')).toThrow(/No such customer/);
+    });
+
+    it('validates invoice list parameters like Stripe', async () => {
+      const customer = await stripe.customers.create({});
+      await expect(stripe.invoices.list({ customer: 'cus_missing' })).rejects.toMatchObject({
+        statusCode: 400,
+        param: 'customer',
+        code: 'resource_missing',
+      });
+      for (const limit of [0, 101]) {
+        await expect(stripe.invoices.list({ customer: customer.id, limit })).rejects.toMatchObject({
+          statusCode: 400,
+          param: 'limit',
+        });
+      }
+      const badStatus = await fetch(`${server.url}/v1/invoices?customer=${customer.id}&status=settled`, {
+        headers: { authorization: `Bearer ${secretKey}` },
+      });
+      expect(badStatus.status).toBe(400);
+      expect(await badStatus.json()).toMatchObject({ error: { param: 'status' } });
+      const badLimit = await fetch(`${server.url}/v1/invoices?limit=ten`, {
+        headers: { authorization: `Bearer ${secretKey}` },
+      });
+      expect(await badLimit.json()).toMatchObject({ error: { param: 'limit' } });
+    });
   });
 
   it('answers 429 rate_limit_error for the next N calls', async () => {

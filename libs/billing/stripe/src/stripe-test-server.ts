@@ -40,6 +40,27 @@ export interface AcceptedMeterEvent {
   timestamp: number;
 }
 
+export type TestInvoiceStatus = 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+
+/**
+ * Fields of an invoice added with `createInvoice`. Without amounts, the customer's upcoming invoice
+ * (its live subscription priced as `create_preview` does) is finalized as it stands; a customer with
+ * no live subscription gets an empty invoice.
+ */
+export interface TestInvoiceFields {
+  /** Default `paid`. */
+  status?: TestInvoiceStatus;
+  /** Integer minor units. */
+  amount_due?: number;
+  /** Default: `amount_due` when paid, else 0. */
+  amount_paid?: number;
+  currency?: string;
+  /** Seconds since the epoch. */
+  period_start?: number;
+  period_end?: number;
+  created?: number;
+}
+
 export interface StripeTestServerOptions {
   /** Milliseconds since the epoch; lets a test move past the 24 h idempotency and identifier windows. */
   now?: () => number;
@@ -58,6 +79,8 @@ export interface StripeTestServer {
   meterTotal(eventName: string, customerId: string): number;
   /** The next `count` requests answer `status` (429 `rate_limit_error` by default, 5xx `api_error`). */
   failNext(count: number, status?: number): void;
+  /** Adds an invoice to a customer, as Stripe does when it bills a subscription period (test only). */
+  createInvoice(customerId: string, fields?: TestInvoiceFields): StripeObject;
   close(): Promise<void>;
 }
 
@@ -808,11 +831,107 @@ export async function startStripeTestServer(
     };
   };
 
+  const invoiceStatuses: TestInvoiceStatus[] = ['draft', 'open', 'paid', 'uncollectible', 'void'];
+  const invoiceSequence = new Map<string, number>();
+
+  /** Stripe numbers a customer's invoices `<invoice_prefix>-0001`, `-0002`, … as they are finalized. */
+  const nextInvoiceNumber = (customer: StripeObject): string => {
+    if (typeof customer['invoice_prefix'] !== 'string') {
+      customer['invoice_prefix'] = randomBytes(4).toString('hex').toUpperCase();
+    }
+    const sequence = (invoiceSequence.get(customer.id) ?? 0) + 1;
+    invoiceSequence.set(customer.id, sequence);
+    return `${String(customer['invoice_prefix'])}-${String(sequence).padStart(4, '0')}`;
+  };
+
+  const storeInvoice = (customer: StripeObject, fields: TestInvoiceFields): StripeObject => {
+    const status = fields.status ?? 'paid';
+    if (!invoiceStatuses.includes(status)) throw new Error(`Unknown invoice status: ${status}`);
+    const hasLiveSubscription = [...objects.values()].some(
+      (object) =>
+        object.object === 'subscription' &&
+        object['customer'] === customer.id &&
+        object['status'] !== 'canceled',
+    );
+    const preview =
+      fields.amount_due === undefined && hasLiveSubscription
+        ? createInvoicePreview({ customer: customer.id })
+        : undefined;
+    const id = newId('in');
+    const nowSeconds = seconds();
+    const amountDue = fields.amount_due ?? (preview?.['amount_due'] as number | undefined) ?? 0;
+    if (!Number.isInteger(amountDue) || amountDue < 0) throw new Error(`Invalid amount_due: ${amountDue}`);
+    const amountPaid = fields.amount_paid ?? (status === 'paid' ? amountDue : 0);
+    const finalized = status !== 'draft';
+    const previewLines = (preview?.['lines'] as { data: Array<Record<string, unknown>> } | undefined)?.data;
+    const lines = (previewLines ?? []).map((line) => ({ ...line, id: newId('il'), invoice: id }));
+    return store({
+      ...base(id, 'invoice'),
+      created: fields.created ?? nowSeconds,
+      amount_due: amountDue,
+      amount_paid: amountPaid,
+      amount_remaining: Math.max(0, amountDue - amountPaid),
+      attempt_count: finalized ? 1 : 0,
+      billing_reason: preview === undefined ? 'manual' : 'subscription_cycle',
+      collection_method: 'charge_automatically',
+      currency: fields.currency ?? (preview?.['currency'] as string | undefined) ?? 'usd',
+      customer: customer.id,
+      customer_email: customer['email'] ?? null,
+      description: null,
+      hosted_invoice_url: finalized ? `${baseUrl}/i/${id}` : null,
+      invoice_pdf: finalized ? `${baseUrl}/invoice/${id}/pdf` : null,
+      lines: {
+        object: 'list',
+        data: lines,
+        has_more: false,
+        total_count: lines.length,
+        url: `/v1/invoices/${id}/lines`,
+      },
+      metadata: {},
+      number: finalized ? nextInvoiceNumber(customer) : null,
+      parent: preview?.['parent'] ?? null,
+      period_start: fields.period_start ?? (preview?.['period_start'] as number | undefined) ?? nowSeconds,
+      period_end: fields.period_end ?? (preview?.['period_end'] as number | undefined) ?? nowSeconds,
+      status,
+      status_transitions: {
+        finalized_at: finalized ? nowSeconds : null,
+        paid_at: status === 'paid' ? nowSeconds : null,
+        voided_at: status === 'void' ? nowSeconds : null,
+        marked_uncollectible_at: status === 'uncollectible' ? nowSeconds : null,
+      },
+      subtotal: amountDue,
+      total: amountDue,
+    });
+  };
+
+  /** `POST /v1/invoices`: a draft for the customer; with no pending invoice items it is empty. */
+  const createInvoice = (params: FormParams): StripeObject =>
+    storeInvoice(requireCustomer(params), {
+      status: 'draft',
+      amount_due: 0,
+      ...(text(params, 'currency') === undefined ? {} : { currency: text(params, 'currency') }),
+    });
+
+  /** What `GET /v1/invoices` refuses, as Stripe does: an unknown customer or subscription, an unknown status. */
+  const validateInvoiceList = (params: FormParams): void => {
+    const customerId = text(params, 'customer');
+    if (customerId !== undefined && find(customerId, 'customer') === undefined) {
+      throw noSuch('customer', customerId, 'customer');
+    }
+    const subscriptionId = text(params, 'subscription');
+    if (subscriptionId !== undefined && find(subscriptionId, 'subscription') === undefined) {
+      throw noSuch('subscription', subscriptionId, 'subscription');
+    }
+    oneOf(text(params, 'status'), invoiceStatuses, 'status');
+  };
+
   interface Collection {
     object: string;
     create: (params: FormParams) => Record<string, unknown>;
     /** List filters: parameter name → how an object matches it. */
     filters?: Record<string, (object: StripeObject, value: FormValue) => boolean>;
+    /** Refuses list parameters Stripe refuses (e.g. a filter naming a missing object). */
+    validateList?: (params: FormParams) => void;
   }
 
   const equals =
@@ -851,11 +970,24 @@ export async function startStripeTestServer(
     },
     '/v1/billing_portal/sessions': { object: 'billing_portal.session', create: createPortalSession },
     '/v1/invoices/create_preview': { object: 'invoice', create: createInvoicePreview },
+    '/v1/invoices': {
+      object: 'invoice',
+      create: createInvoice,
+      validateList: validateInvoiceList,
+      filters: {
+        customer: equals('customer'),
+        status: equals('status'),
+        subscription: (object, value) =>
+          (object['parent'] as { subscription_details?: { subscription?: string } } | null)
+            ?.subscription_details?.subscription === value,
+      },
+    },
   };
 
   const listObjects = (path: string, collection: Collection, params: FormParams): Record<string, unknown> => {
     const limit = integer(text(params, 'limit'), 'limit') ?? 10;
     if (limit < 1 || limit > 100) throw invalid('limit', 'The limit must be between 1 and 100.');
+    collection.validateList?.(params);
     let matching = [...objects.values()]
       .filter((object) => object.object === collection.object)
       .filter((object) =>
@@ -864,7 +996,9 @@ export async function startStripeTestServer(
           return value === undefined || matches(object, value);
         }),
       )
-      .reverse();
+      .reverse()
+      // Newest first, as Stripe lists; objects created in the same second stay newest first.
+      .sort((a, b) => Number(b['created'] ?? 0) - Number(a['created'] ?? 0));
     const after = text(params, 'starting_after');
     if (after !== undefined) {
       const index = matching.findIndex((object) => object.id === after);
@@ -1014,6 +1148,11 @@ export async function startStripeTestServer(
         .reduce((sum, event) => sum + event.value, 0),
     failNext(count, status = 429) {
       for (let index = 0; index < count; index += 1) failures.push(status);
+    },
+    createInvoice(customerId, fields = {}) {
+      const customer = find(customerId, 'customer');
+      if (customer === undefined) throw new Error(`No such customer: '${customerId}'`);
+      return storeInvoice(customer, fields);
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -13,6 +13,8 @@ export interface AuditEntry {
   entityId: string;
   before?: unknown;
   after?: unknown;
+  /** When it happened, if not now (a job running on an injected clock). */
+  at?: Date;
 }
 
 export interface AuditLogView {
@@ -51,6 +53,7 @@ export async function appendAudit(
       entityId: entry.entityId,
       before: asJson(entry.before),
       after: asJson(entry.after),
+      ...(entry.at ? { createdAt: entry.at } : {}),
     },
   });
 }

@@ -356,7 +356,13 @@ async function moveSubscription(
   version: number,
   now: Date,
 ): Promise<void> {
-  const clearPending = { pendingPlanId: null, pendingPlanVersion: null, pendingEffectiveAt: null };
+  // A deliberate plan change also ends a dunning downgrade: a later payment restores nothing.
+  const clearPending = {
+    pendingPlanId: null,
+    pendingPlanVersion: null,
+    pendingEffectiveAt: null,
+    downgradedFromPlanId: null,
+  };
   if (live && live.planId === planId) {
     await db.subscription.update({ where: { id: live.id }, data: { planVersion: version, ...clearPending } });
     return;

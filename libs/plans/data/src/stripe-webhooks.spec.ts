@@ -1,6 +1,7 @@
 import { type Subscription } from '@tollgate/relational';
 import {
   checkoutSessionReferences,
+  stripePlanFollow,
   stripeReferencesOf,
   type StripeWebhookEvent,
   subscriptionPriceIds,
@@ -129,5 +130,36 @@ describe('subscriptionPriceIds', () => {
       subscriptionPriceIds({ items: { data: [{ price: { id: 'price_1' } }, { price: 'price_2' }, {}] } }),
     ).toEqual(['price_1', 'price_2']);
     expect(subscriptionPriceIds({})).toEqual([]);
+  });
+});
+
+describe('stripePlanFollow', () => {
+  const pro = { planId: 'plan_pro', version: 2 };
+  const onPro = { planId: 'plan_pro', planVersion: 1, downgradedFromPlanId: null };
+  // Downgraded for non-payment: on the free plan, while Stripe still bills Pro.
+  const downgraded = { planId: 'plan_free', planVersion: 1, downgradedFromPlanId: 'plan_pro' };
+
+  it('follows the plan or version Stripe bills', () => {
+    expect(stripePlanFollow(onPro, pro, 'active')).toBe('move');
+    expect(stripePlanFollow(onPro, { planId: 'plan_team', version: 1 }, 'past_due')).toBe('move');
+  });
+
+  it('changes nothing when Stripe bills what the subscription has, or no synced plan', () => {
+    expect(stripePlanFollow(onPro, { planId: 'plan_pro', version: 1 }, 'active')).toBe('none');
+    expect(stripePlanFollow(onPro, null, 'active')).toBe('none');
+    expect(stripePlanFollow(downgraded, { planId: 'plan_free', version: 1 }, 'past_due')).toBe('none');
+  });
+
+  it('keeps a downgrade while Stripe bills the plan it came from, also once paid (dunning restores it)', () => {
+    expect(stripePlanFollow(downgraded, pro, 'past_due')).toBe('keep');
+    expect(stripePlanFollow(downgraded, pro, 'active')).toBe('keep');
+  });
+
+  it('moves a downgraded subscription to another plan only once it is paid', () => {
+    const team = { planId: 'plan_team', version: 1 };
+    expect(stripePlanFollow(downgraded, team, 'past_due')).toBe('keep');
+    expect(stripePlanFollow(downgraded, team, 'suspended')).toBe('keep');
+    expect(stripePlanFollow(downgraded, team, 'active')).toBe('move');
+    expect(stripePlanFollow(downgraded, team, 'trialing')).toBe('move');
   });
 });

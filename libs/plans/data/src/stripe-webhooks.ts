@@ -159,8 +159,28 @@ export function subscriptionStatusChange(
 }
 
 /**
+ * Whether a subscription follows the plan (and version) its Stripe subscription now bills:
+ * `none` when it already is on it (or the prices name no synced plan), `move` to follow it, `keep`
+ * to stay where it is. A subscription that dunning downgraded for non-payment keeps the free plan
+ * while Stripe still bills the plan it came from (dunning restores that plan once paid), and while
+ * it is unpaid; a move to another plan once it is paid again is a deliberate change.
+ */
+export function stripePlanFollow(
+  subscription: Pick<Subscription, 'planId' | 'planVersion' | 'downgradedFromPlanId'>,
+  target: { planId: string; version: number } | null,
+  statusAfter: Subscription['status'],
+): 'none' | 'move' | 'keep' {
+  if (target === null) return 'none';
+  if (target.planId === subscription.planId && target.version === subscription.planVersion) return 'none';
+  if (subscription.downgradedFromPlanId === null) return 'move';
+  if (target.planId === subscription.downgradedFromPlanId) return 'keep';
+  return statusAfter === 'active' || statusAfter === 'trialing' ? 'move' : 'keep';
+}
+
+/**
  * `customer.subscription.updated`: the status mapped to Tollgate's, and a plan change when the
- * subscription now bills a price synced for another plan (or another version of it).
+ * subscription now bills a price synced for another plan (or another version of it), unless it is
+ * downgraded for non-payment (see `stripePlanFollow`).
  */
 async function subscriptionUpdatedChange(
   tx: Prisma.TransactionClient,
@@ -175,9 +195,11 @@ async function subscriptionUpdatedChange(
     subscription.stripeSubscriptionId === null && stripeSubscriptionId ? { stripeSubscriptionId } : {};
   const status = subscriptionStatusChange(field(object, 'status'), subscription, at);
   const target = await planOfPrices(tx, subscriptionPriceIds(object));
-  const moves =
-    target !== null && (target.planId !== subscription.planId || target.version !== subscription.planVersion);
-  if (!moves) return { change: status || Object.keys(link).length > 0 ? { ...status, ...link } : null };
+  const statusAfter = typeof status?.status === 'string' ? status.status : subscription.status;
+  const follow = stripePlanFollow(subscription, target, statusAfter);
+  if (follow !== 'move' || target === null) {
+    return { change: status || Object.keys(link).length > 0 ? { ...status, ...link } : null };
+  }
   return {
     change: {
       ...status,
@@ -187,6 +209,8 @@ async function subscriptionUpdatedChange(
       pendingPlanId: null,
       pendingPlanVersion: null,
       pendingEffectiveAt: null,
+      // A deliberate move: a later payment recovery has no plan to restore.
+      downgradedFromPlanId: null,
     },
     planId: target.planId,
   };
@@ -261,7 +285,13 @@ async function applyCheckoutCompleted(
   if (live && live.planId === planId) {
     await tx.subscription.update({
       where: { id: live.id },
-      data: { ...links, planVersion: version, status: 'active', pastDueSince: null },
+      data: {
+        ...links,
+        planVersion: version,
+        status: 'active',
+        pastDueSince: null,
+        downgradedFromPlanId: null,
+      },
     });
     subscriptionId = live.id;
   } else {
@@ -271,6 +301,7 @@ async function applyCheckoutCompleted(
         data: {
           status: 'canceled',
           canceledAt: at,
+          downgradedFromPlanId: null,
           pendingPlanId: null,
           pendingPlanVersion: null,
           pendingEffectiveAt: null,

@@ -24,6 +24,7 @@ export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
     .setVersion('0.1.0')
     .addBearerAuth()
     .addCookieAuth('tg_session', { type: 'apiKey', in: 'cookie' }, 'tg_session')
+    .addCookieAuth('tg_admin_session', { type: 'apiKey', in: 'cookie' }, 'tg_admin_session')
     .build();
   return SwaggerModule.createDocument(app, config);
 }

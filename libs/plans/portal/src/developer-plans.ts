@@ -182,12 +182,18 @@ export async function chooseDeveloperPlan(
         reason: 'billing_required',
       });
     }
-    if (current?.planId === plan.id) return;
+    if (current?.planId === plan.id) {
+      // Choosing the free plan it was downgraded to keeps it there: a later payment restores nothing.
+      if (current.downgradedFromPlanId !== null) {
+        await tx.subscription.update({ where: { id: current.id }, data: { downgradedFromPlanId: null } });
+      }
+      return;
+    }
     const now = new Date();
     if (current) {
       await tx.subscription.update({
         where: { id: current.id },
-        data: { status: 'canceled', canceledAt: now },
+        data: { status: 'canceled', canceledAt: now, downgradedFromPlanId: null },
       });
     }
     const created = await tx.subscription.create({

@@ -271,4 +271,36 @@ describe('developer portal use cases (PostgreSQL + SMTP)', () => {
       priceSummary: ['49.00 USD per month'],
     });
   });
+
+  it('a plan chosen while downgraded for non-payment leaves dunning no plan to restore', async () => {
+    // As dunning leaves it once the invoice is paid and before it restores the plan.
+    const downgraded = async (email: string) => {
+      const { developer } = await verifiedDeveloper(email);
+      const consumer = await store.prisma.consumer.findFirstOrThrow({ where: { developerId: developer.id } });
+      await store.prisma.subscription.updateMany({
+        where: { consumerId: consumer.id },
+        data: { downgradedFromPlanId: plans.starter },
+      });
+      return { developer, consumerId: consumer.id };
+    };
+    const staying = await downgraded('fay@example.com');
+    await chooseDeveloperPlan(store.prisma, staying.developer, plans.free);
+    expect(
+      await store.prisma.subscription.findMany({
+        where: { consumerId: staying.consumerId },
+        select: { planId: true, downgradedFromPlanId: true },
+      }),
+    ).toEqual([{ planId: plans.free, downgradedFromPlanId: null }]);
+
+    const moving = await downgraded('gus@example.com');
+    await chooseDeveloperPlan(store.prisma, moving.developer, plans.hobby);
+    const subscriptions = await store.prisma.subscription.findMany({
+      where: { consumerId: moving.consumerId },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(subscriptions.map((row) => [row.status, row.downgradedFromPlanId])).toEqual([
+      ['canceled', null],
+      ['active', null],
+    ]);
+  });
 });

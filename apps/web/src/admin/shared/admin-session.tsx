@@ -1,28 +1,45 @@
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
-import { type ApiClient, createApiClient } from '../../shared/api-client';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
+import { ApiError, type ApiClient, createApiClient } from '../../shared/api-client';
 
 export type AdminRole = 'viewer' | 'admin' | 'owner';
 
 /**
- * The admin session lives in memory only (never localStorage or sessionStorage): a reload asks
- * for the credentials again, and nothing in the page's storage can leak the token.
+ * The signed-in admin as the page shows it. The session itself is the httpOnly
+ * `tg_admin_session` cookie, which no script can read: nothing secret is kept in the page or its
+ * storage, and a reload restores the session from `GET /api/admin/session`.
  */
 export interface AdminSession {
-  token: string;
   role: AdminRole;
   /** Who signed in: an email, or "Bootstrap token". */
   label: string;
-  /** An admin user's session ends server-side on sign-out; the bootstrap token has none. */
   kind: 'user' | 'bootstrap';
 }
 
+/** `GET /api/admin/session` (and the token exchange's answer). */
+export interface AdminSessionState {
+  kind: 'user' | 'bootstrap';
+  role: AdminRole;
+  expiresAt: string | null;
+  user: { id: string; email: string; name: string } | null;
+}
+
 interface AdminSessionValue {
-  session: AdminSession | null;
+  /** undefined while the session is being restored; null when nobody is signed in. */
+  session: AdminSession | null | undefined;
   /** Set when the server ended the session (401), to explain the sign-in page. */
   expired: boolean;
   signIn: (session: AdminSession) => void;
   signOut: () => Promise<void>;
-  /** `/api/admin` with the session's bearer token. */
+  /** `/api/admin`, authenticated by the session cookie. */
   api: ApiClient;
   /** Whether the role may write (admin or owner). */
   canWrite: boolean;
@@ -30,25 +47,58 @@ interface AdminSessionValue {
 
 const AdminSessionContext = createContext<AdminSessionValue | null>(null);
 
-/** A client for `/api/admin` with `token` (the sign-in page checks a bootstrap token with it). */
-export function adminApi(token: string, onUnauthenticated?: () => void): ApiClient {
+/**
+ * A client for `/api/admin` that relies on the session cookie. Every request carries
+ * `X-Requested-With`, which the API requires of changes made with the cookie (CSRF protection).
+ */
+export function adminApi(onUnauthenticated?: () => void): ApiClient {
   return createApiClient({
     basePath: '/api/admin',
-    headers: () => ({ authorization: `Bearer ${token}` }),
+    headers: () => ({ 'x-requested-with': 'XMLHttpRequest' }),
     onUnauthenticated,
   });
 }
 
+/** What the page shows of a session the server described. */
+export function adminSessionOf(state: AdminSessionState): AdminSession {
+  return {
+    role: state.role,
+    kind: state.kind,
+    label: state.kind === 'user' ? (state.user?.email ?? 'Admin user') : 'Bootstrap token',
+  };
+}
+
 export function AdminSessionProvider({ children }: { children: ReactNode }) {
-  const [session, setSession] = useState<AdminSession | null>(null);
+  const [session, setSession] = useState<AdminSession | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
+  const signedIn = useRef(false);
 
   const dropSession = useCallback(() => {
+    // Only a session that was live has "ended"; a 401 while restoring just means nobody.
+    if (!signedIn.current) return;
+    signedIn.current = false;
     setSession(null);
     setExpired(true);
   }, []);
 
-  const api = useMemo(() => adminApi(session?.token ?? '', dropSession), [session, dropSession]);
+  const api = useMemo(() => adminApi(dropSession), [dropSession]);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    adminApi()
+      .get<AdminSessionState>('/session', { signal: controller.signal })
+      .then((state) => {
+        signedIn.current = true;
+        setSession(adminSessionOf(state));
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        // A 401 means nobody is signed in; anything else, the sign-in page says more on submit.
+        if (!(error instanceof ApiError) || !error.isUnauthenticated) console.warn(error);
+        setSession((current) => (current === undefined ? null : current));
+      });
+    return () => controller.abort();
+  }, []);
 
   const value = useMemo<AdminSessionValue>(
     () => ({
@@ -57,11 +107,13 @@ export function AdminSessionProvider({ children }: { children: ReactNode }) {
       api,
       canWrite: session?.role === 'admin' || session?.role === 'owner',
       signIn: (next) => {
+        signedIn.current = true;
         setExpired(false);
         setSession(next);
       },
       signOut: async () => {
-        if (session?.kind === 'user') await api.delete('/session').catch(() => undefined);
+        signedIn.current = false;
+        await api.delete('/session').catch(() => undefined);
         setExpired(false);
         setSession(null);
       },

@@ -16,6 +16,7 @@ import {
 import { portalApi } from '../portal-api';
 import { useProfile } from '../portal-session';
 import { type PortalPlan, type SpendCap } from '../portal-types';
+import { InvoicesCard } from './invoices-card';
 
 /** Plans that bill per call (a unit price or paid overage) can be capped. */
 function billsPerCall(plan: PortalPlan | null): boolean {
@@ -61,6 +62,7 @@ export function BillingPage() {
           </Group>
         </Card>
         {billsPerCall(plan) ? <SpendCapCard currency={planCurrency(plan)} /> : null}
+        <InvoicesCard />
         <CustomerPortalCard />
       </Stack>
     </Page>

@@ -10,6 +10,7 @@ import {
 } from '@tollgate/relational';
 import { type BillingWorkerLogger } from '../billing-worker-logger';
 import { type AlertMessage, AlertNotifier } from '../alerts/alert-notifier';
+import { dunningAuditActions } from './dunning-audit-actions';
 import {
   downgradedNotice,
   paymentFailedNotice,
@@ -50,7 +51,6 @@ export const dunningWebhookEventTypes = {
 
 const dayMs = 86_400_000;
 const dunningActor: Actor = { type: 'system', id: 'dunning' };
-const downgradeAction = 'subscription.dunning_downgrade';
 
 type DunningSubscription = Subscription & { plan: Plan; consumer: Consumer };
 
@@ -179,11 +179,13 @@ export class Dunning {
           data: { groupId: group?.id ?? null },
         });
         await appendAudit(tx, dunningActor, {
-          action: downgradeAction,
+          action: dunningAuditActions.downgrade,
           entityType: 'subscription',
           entityId: subscription.id,
           before: { planId: subscription.planId, planVersion: subscription.planVersion },
           after: { planId: free.id, planVersion: free.version },
+          // The usage push bills usage before this instant on the plan Stripe still bills, not after.
+          at: this.now(),
         });
         return { alert, action: 'downgraded' as const, free };
       }
@@ -338,11 +340,12 @@ export class Dunning {
             data: { groupId: group?.id ?? null },
           });
           await appendAudit(tx, dunningActor, {
-            action: 'subscription.dunning_restore',
+            action: dunningAuditActions.restore,
             entityType: 'subscription',
             entityId: subscriptionId,
             before: { planId: subscription.planId, planVersion: subscription.planVersion },
             after: { planId, planVersion: version },
+            at: this.now(),
           });
           restored = 'plan';
         }
@@ -397,8 +400,8 @@ export class Dunning {
     latest: number,
   ): Promise<number> {
     const entry = await tx.auditLog.findFirst({
-      where: { entityType: 'subscription', entityId: subscriptionId, action: downgradeAction },
-      orderBy: { id: 'desc' },
+      where: { entityType: 'subscription', entityId: subscriptionId, action: dunningAuditActions.downgrade },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     });
     const before = entry?.before as { planId?: unknown; planVersion?: unknown } | null | undefined;
     if (before?.planId !== planId || typeof before.planVersion !== 'number') return latest;

@@ -307,6 +307,47 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
     expect(session).toMatchObject({ url, customer: consumer.stripeCustomerId });
   });
 
+  it("lists the consumer's Stripe invoices, and none for a consumer without a Stripe customer", async () => {
+    const newcomer = await createConsumer(
+      prisma,
+      parseInput(consumerCreateSchema, { name: 'New', email: 'new@acme.test', planId: freePlanId }),
+    );
+    const postsBefore = posts().length;
+    expect(await sync.invoices({ consumerId: newcomer.id, limit: 10 })).toEqual([]);
+    expect(posts()).toHaveLength(postsBefore);
+    expect(stripe.calls.filter((call) => call.path === '/v1/invoices')).toHaveLength(0);
+
+    const consumer = await prisma.consumer.findUniqueOrThrow({ where: { id: paidConsumerId } });
+    const customerId = consumer.stripeCustomerId as string;
+    const first = stripe.createInvoice(customerId);
+    const second = stripe.createInvoice(customerId, {
+      status: 'open',
+      amount_due: 700,
+      created: Number(first['created']) + 1,
+    });
+    const invoices = await sync.invoices({ consumerId: paidConsumerId, limit: 10 });
+    expect(invoices.map((invoice) => [invoice.id, invoice.status])).toEqual([
+      [second.id, 'open'],
+      [first.id, 'paid'],
+    ]);
+    // The upcoming invoice of the synced subscription, finalized: the flat 49.00 USD so far.
+    expect(invoices[1]).toMatchObject({
+      number: first['number'],
+      currency: 'usd',
+      amountDueMinor: 4900,
+      amountPaidMinor: 4900,
+      hostedInvoiceUrl: first['hosted_invoice_url'],
+      invoicePdfUrl: first['invoice_pdf'],
+    });
+    expect(await sync.invoices({ consumerId: paidConsumerId, limit: 1 })).toHaveLength(1);
+
+    const badLimit = await rejection(sync.invoices({ consumerId: paidConsumerId, limit: 0 }));
+    expect((badLimit as ValidationError).issues.map((issue) => issue.field)).toEqual(['limit']);
+    await expect(sync.invoices({ consumerId: 'con_missing', limit: 10 })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
   it('moves the consumer to the paid plan when its Checkout Session completes (once)', async () => {
     const session = objectsOf('checkout.session').at(-1) as Record<string, unknown>;
     const created = Math.floor(Date.now() / 1000);

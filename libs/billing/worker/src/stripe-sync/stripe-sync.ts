@@ -1,4 +1,4 @@
-import { type BillingProvider } from '@tollgate/billing-stripe';
+import { type BillingInvoice, type BillingProvider } from '@tollgate/billing-stripe';
 import { ConflictError, NotFoundError, ValidationError } from '@tollgate/errors';
 import {
   httpUrlSchema,
@@ -41,6 +41,12 @@ export interface CheckoutRequest {
 export interface CustomerPortalRequest {
   consumerId: string;
   returnUrl: string;
+}
+
+export interface InvoicesRequest {
+  consumerId: string;
+  /** 1 to 100. */
+  limit: number;
 }
 
 type StripeObjectKind = (typeof stripeObjectKinds)[keyof typeof stripeObjectKinds];
@@ -235,6 +241,24 @@ export class StripeSync {
     const customerId = await this.ensureCustomer(request.consumerId, emptySummary());
     const session = await this.provider.createPortalSession({ customerId, returnUrl: request.returnUrl });
     return { url: session.url };
+  }
+
+  /**
+   * The consumer's most recent invoices, newest first. A consumer without a Stripe customer has
+   * none, and none is created for asking.
+   */
+  async invoices(request: InvoicesRequest): Promise<BillingInvoice[]> {
+    if (!Number.isInteger(request.limit) || request.limit < 1 || request.limit > 100) {
+      throw new ValidationError([{ field: 'limit', message: 'Must be a whole number from 1 to 100' }]);
+    }
+    const consumer = await this.prisma.consumer.findUnique({ where: { id: request.consumerId } });
+    if (!consumer) throw new NotFoundError('Consumer', request.consumerId);
+    const customerId =
+      consumer.stripeCustomerId ??
+      (await this.recorded(stripeObjectKinds.customer, consumer.id))?.stripeId ??
+      null;
+    if (customerId === null) return [];
+    return this.provider.listInvoices(customerId, request.limit);
   }
 
   /** The definition of a plan version: the stored version, or the plan row for its latest. */

@@ -12,7 +12,15 @@ import {
   type UsageLedger,
 } from '@tollgate/relational';
 import { type BillingWorkerLogger } from '../billing-worker-logger';
+import { dunningAuditActions } from '../dunning/dunning-audit-actions';
 import { definitionMeters, stripeObjectKinds, stripePlanLayout } from '../stripe-sync/stripe-plan-mapping';
+import {
+  downgradeWindows,
+  type PlanChangeEntry,
+  rangesOutside,
+  stripePlanMoveAction,
+  type TimeRange,
+} from './downgrade-windows';
 
 export interface UsagePushOptions {
   prisma: PrismaClient;
@@ -56,7 +64,17 @@ interface MeterTarget {
   meter: MeterDefinition;
   eventName: string;
   period: BillingPeriod;
+  /** When the subscription was downgraded for non-payment: usage then is not billed. */
+  downgrades: TimeRange[];
 }
+
+/** The plan version whose metered prices bill a subscription's usage. */
+interface BilledPlan {
+  plan: Plan;
+  version: number;
+}
+
+type AuditedPlanChange = PlanChangeEntry & { before: unknown };
 
 interface PendingReport {
   identifier: string;
@@ -74,9 +92,8 @@ function ledgerIdFor(subscriptionId: string, meter: string, periodStart: Date): 
 }
 
 /** The value of one meter in a slice of usage figures. */
-function meterValue(figures: { requests: number; units: Record<string, number> }, slug: string): bigint {
-  const value = slug === 'requests' ? figures.requests : (figures.units[slug] ?? 0);
-  return BigInt(Math.round(value));
+function meterValue(figures: { requests: number; units: Record<string, number> }, slug: string): number {
+  return slug === 'requests' ? figures.requests : (figures.units[slug] ?? 0);
 }
 
 /** Whether a late event may have changed this meter's value in the range. */
@@ -91,7 +108,8 @@ function touches(correction: UsageCorrection, meter: MeterDefinition, from: numb
 
 /**
  * Pushes metered usage to the billing provider exactly once. Per subscription linked to Stripe and
- * per metered meter of its plan: the period total read from ClickHouse is compared with what the
+ * per metered meter of its plan (during a dunning downgrade, of the plan Stripe still bills, for the
+ * usage before the downgrade only): the period total read from ClickHouse is compared with what the
  * ledger says was reported, and the growth is sent as one meter event whose identifier is derived
  * from (subscription, meter, period start, new total). The push is recorded before it is sent, so
  * a crash or a failed call is followed by a resend of the same identifier, which the provider
@@ -188,8 +206,13 @@ export class UsagePush {
         this.logger.warn({ subscriptionId: subscription.id }, 'Subscription has no Stripe customer; skipped');
         continue;
       }
-      const meters = await this.meteredMeters(subscription);
+      const changes = await this.planChangesOf(subscription.id);
+      const meters = await this.meteredMeters(
+        subscription.id,
+        await this.billedPlanOf(subscription, changes),
+      );
       if (meters.length === 0) continue;
+      const downgrades = downgradeWindows(changes);
       const at = (instant: number): BillingPeriod =>
         billingPeriodAt(
           instant,
@@ -204,19 +227,54 @@ export class UsagePush {
       if (previous.end > subscription.createdAt.getTime()) periods.unshift(previous);
       for (const period of periods) {
         for (const { meter, eventName } of meters) {
-          targets.push({ subscription, customerId, meter, eventName, period });
+          targets.push({ subscription, customerId, meter, eventName, period, downgrades });
         }
       }
     }
     return targets;
   }
 
-  /** The count and sum meters of the subscription's plan version that back a synced metered price. */
-  private async meteredMeters(
+  /** The subscription's dunning downgrades and restores, and plan moves that followed Stripe, oldest first. */
+  private async planChangesOf(subscriptionId: string): Promise<AuditedPlanChange[]> {
+    return this.prisma.auditLog.findMany({
+      where: {
+        entityType: 'subscription',
+        entityId: subscriptionId,
+        action: { in: [dunningAuditActions.downgrade, dunningAuditActions.restore, stripePlanMoveAction] },
+      },
+      select: { action: true, createdAt: true, before: true, after: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+  }
+
+  /**
+   * The plan version that bills the subscription's usage: its own, or during a dunning downgrade the
+   * one it had before, which its Stripe subscription still bills (the free plan has no prices).
+   */
+  private async billedPlanOf(
     subscription: LinkedSubscription,
+    changes: readonly AuditedPlanChange[],
+  ): Promise<BilledPlan> {
+    const own = { plan: subscription.plan, version: subscription.planVersion };
+    if (subscription.downgradedFromPlanId === null) return own;
+    const plan = await this.prisma.plan.findUnique({ where: { id: subscription.downgradedFromPlanId } });
+    if (!plan) return own;
+    const downgrade = changes.findLast((change) => change.action === dunningAuditActions.downgrade);
+    const before = downgrade?.before as { planId?: unknown; planVersion?: unknown } | null | undefined;
+    const version =
+      before?.planId === plan.id && typeof before.planVersion === 'number'
+        ? before.planVersion
+        : plan.version;
+    return { plan, version };
+  }
+
+  /** The count and sum meters of the billed plan version that back a synced metered price. */
+  private async meteredMeters(
+    subscriptionId: string,
+    billed: BilledPlan,
   ): Promise<Array<{ meter: MeterDefinition; eventName: string }>> {
-    const definition = await this.definitionOf(subscription);
-    const layout = stripePlanLayout(subscription.planId, subscription.planVersion, definition);
+    const definition = await this.definitionOf(billed);
+    const layout = stripePlanLayout(billed.plan.id, billed.version, definition);
     const definitions = new Map(definitionMeters(definition).map((meter) => [meter.slug, meter]));
     const synced = await this.prisma.stripeObject.findMany({
       where: { kind: stripeObjectKinds.meter, localId: { in: layout.meters.map((meter) => meter.localId) } },
@@ -228,7 +286,7 @@ export class UsagePush {
       if (!found) return [];
       if (!syncedIds.has(meter.localId)) {
         this.logger.warn(
-          { subscriptionId: subscription.id, meter: meter.slug },
+          { subscriptionId, meter: meter.slug },
           'Meter not synced to Stripe yet; its usage is pushed once it is',
         );
         return [];
@@ -237,12 +295,12 @@ export class UsagePush {
     });
   }
 
-  private async definitionOf(subscription: LinkedSubscription): Promise<PlanDefinition> {
-    if (subscription.planVersion === subscription.plan.version) return planDefinition(subscription.plan);
+  private async definitionOf({ plan, version }: BilledPlan): Promise<PlanDefinition> {
+    if (version === plan.version) return planDefinition(plan);
     const stored = await this.prisma.planVersion.findUnique({
-      where: { planId_version: { planId: subscription.planId, version: subscription.planVersion } },
+      where: { planId_version: { planId: plan.id, version } },
     });
-    return stored ? storedPlanDefinition(stored.definition) : planDefinition(subscription.plan);
+    return stored ? storedPlanDefinition(stored.definition) : planDefinition(plan);
   }
 
   private async openLedger(target: MeterTarget): Promise<UsageLedger> {
@@ -266,13 +324,17 @@ export class UsagePush {
     });
   }
 
-  /** The subscription's share of the period: from its creation to its cancellation. */
-  private rangeOf(target: MeterTarget): { from: number; to: number } {
+  /**
+   * The subscription's billed share of the period: from its creation to its cancellation, without
+   * the time it spent downgraded for non-payment.
+   */
+  private rangesOf(target: MeterTarget): TimeRange[] {
     const { subscription, period } = target;
-    return {
+    const share = {
       from: Math.max(period.start, subscription.createdAt.getTime()),
       to: Math.min(period.end, subscription.canceledAt?.getTime() ?? period.end),
     };
+    return rangesOutside(share, target.downgrades);
   }
 
   /** Inside the period, so Stripe bills it there: min(when, period end − 1 s). */
@@ -311,12 +373,13 @@ export class UsagePush {
     now: Date,
     corrections: Map<string, UsageCorrection[]>,
   ): Promise<{ pending: PendingReport; kind: string } | null> {
-    const range = this.rangeOf(target);
-    const figures =
-      range.to > range.from
-        ? await this.usage.totals(target.subscription.consumerId, range, [target.meter])
-        : { requests: 0, totalRequests: 0, units: {} };
-    const cumulative = meterValue(figures, target.meter.slug);
+    const ranges = this.rangesOf(target);
+    let total = 0;
+    for (const range of ranges) {
+      const figures = await this.usage.totals(target.subscription.consumerId, range, [target.meter]);
+      total += meterValue(figures, target.meter.slug);
+    }
+    const cumulative = BigInt(Math.round(total));
     if (cumulative <= ledger.reported) {
       if (cumulative < ledger.reported) {
         this.logger.warn(
@@ -337,7 +400,7 @@ export class UsagePush {
     }
 
     const quantity = cumulative - ledger.reported;
-    const kind = (await this.isCorrection(target, ledger, range, corrections))
+    const kind = (await this.isCorrection(target, ledger, ranges, corrections))
       ? usagePushKinds.correction
       : usagePushKinds.usage;
     const identifier = usageEventIdentifier(
@@ -385,7 +448,7 @@ export class UsagePush {
   private async isCorrection(
     target: MeterTarget,
     ledger: UsageLedger,
-    range: { from: number; to: number },
+    ranges: readonly TimeRange[],
     cache: Map<string, UsageCorrection[]>,
   ): Promise<boolean> {
     const last = await this.prisma.usagePush.findFirst({
@@ -402,7 +465,7 @@ export class UsagePush {
     return corrections.some(
       (correction) =>
         Date.parse(correction.ingestedAt) > last.createdAt.getTime() &&
-        touches(correction, target.meter, range.from, range.to),
+        ranges.some((range) => touches(correction, target.meter, range.from, range.to)),
     );
   }
 

@@ -17,3 +17,34 @@ export class AdminSessionDto implements AdminSession {
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
   @ApiProperty({ enum: adminRoles }) role!: AdminSession['role'];
 }
+
+class AdminSessionUserDto {
+  @ApiProperty({ example: 'adm_…' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+}
+
+/** Who is signed in, as `GET /api/admin/session` and the token exchange answer it (never a token). */
+export class AdminSessionStateDto {
+  @ApiProperty({
+    enum: ['user', 'bootstrap'],
+    description: 'An admin user, or the bootstrap admin token (directly or through its session)',
+  })
+  kind!: 'user' | 'bootstrap';
+  @ApiProperty({ enum: adminRoles }) role!: AdminSession['role'];
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the session ends; null for the bootstrap token itself',
+  })
+  expiresAt!: string | null;
+  @ApiProperty({
+    type: AdminSessionUserDto,
+    nullable: true,
+    description: 'The admin user; null for the bootstrap token',
+  })
+  user!: AdminSessionUserDto | null;
+  @ApiProperty({ enum: ['bearer', 'cookie'], description: 'How this request was authenticated' })
+  authenticatedBy!: 'bearer' | 'cookie';
+}

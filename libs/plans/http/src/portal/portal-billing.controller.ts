@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Put, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Post,
+  Put,
+  Query,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -21,10 +32,11 @@ import {
   selectablePlanFilter,
 } from '@tollgate/plans-portal';
 import { type Developer } from '@tollgate/relational';
-import { type BillingLinks } from '../billing-links.port';
+import { type BillingLinks, type InvoiceSummary } from '../billing-links.port';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
 import { validateBody, ZodApiBody } from '../zod-validation';
 import { PortalEstimateDto, PortalRedirectDto, PortalSpendCapDto } from './portal-billing.dto';
+import { PortalInvoiceDto, PortalInvoicesQueryDocs, portalInvoicesQuerySchema } from './portal-invoices.dto';
 import { CurrentDeveloper, PortalGuard } from './portal.guard';
 import { PortalProblemFilter } from './portal-problem.filter';
 
@@ -116,6 +128,26 @@ export class PortalBillingController {
     const links = this.billingLinks();
     const consumer = await developerConsumer(this.deps.prisma, developer.id);
     return links.customerPortal({ consumerId: consumer.id, returnUrl: `${this.portalUrl()}/billing` });
+  }
+
+  @Get('invoices')
+  @ApiOperation({
+    summary: 'Your most recent invoices from the billing provider, newest first',
+    description:
+      'Number, billing period, amounts and status of each invoice, with links to its hosted page and PDF. Empty until your first paid plan creates your billing account.',
+  })
+  @PortalInvoicesQueryDocs()
+  @ApiOkResponse({ type: [PortalInvoiceDto] })
+  @ApiBadRequestResponse({ description: 'Invalid limit: `errors[]` names it' })
+  @ApiNotFoundResponse({ description: 'Billing is not configured' })
+  async invoices(
+    @CurrentDeveloper() developer: Developer,
+    @Query() query: Record<string, unknown>,
+  ): Promise<InvoiceSummary[]> {
+    const links = this.billingLinks();
+    const { limit } = validateBody(portalInvoicesQuerySchema, query);
+    const consumer = await developerConsumer(this.deps.prisma, developer.id);
+    return links.invoices({ consumerId: consumer.id, limit });
   }
 
   private billingLinks(): BillingLinks {
