@@ -1,5 +1,5 @@
 import { createAnalyticsStoreFromConfig } from '@tollgate/analytics';
-import { createBillingRuntime } from '@tollgate/billing-worker';
+import { billingSettings, createBillingRuntime } from '@tollgate/billing-worker';
 import { billingWorkerConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
@@ -81,16 +81,7 @@ runApp('billing-worker', billingWorkerConfigSchema, async ({ config, logger, reg
       quotaEventsTopic: config.QUOTA_EVENTS_TOPIC,
       logger,
       publicUrl: config.PUBLIC_URL ?? 'http://127.0.0.1:3000',
-      stripe: config.STRIPE_SECRET_KEY
-        ? { secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }
-        : undefined,
-      intervals: {
-        syncMs: config.BILLING_SYNC_INTERVAL_MS,
-        pushMs: config.BILLING_PUSH_INTERVAL_MS,
-        recheckMs: config.ALERT_RECHECK_INTERVAL_MS,
-        dunningMs: config.DUNNING_INTERVAL_MS,
-      },
-      webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, attempts: config.WEBHOOK_ATTEMPTS },
+      ...billingSettings(config),
       onSubscriptionsChanged: async () => {
         await snapshots.refresh();
       },

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createAnalyticsStoreFromConfig, migrateAnalytics } from '@tollgate/analytics';
-import { createBillingRuntime } from '@tollgate/billing-worker';
+import { billingSettings, createBillingRuntime } from '@tollgate/billing-worker';
 import { platformConfigSchema } from '@tollgate/config';
 import { createConfigBus } from '@tollgate/config-bus';
 import { createCounters } from '@tollgate/counters';
@@ -97,16 +97,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     quotaEventsTopic: config.QUOTA_EVENTS_TOPIC,
     logger,
     publicUrl,
-    stripe: config.STRIPE_SECRET_KEY
-      ? { secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }
-      : undefined,
-    intervals: {
-      syncMs: config.BILLING_SYNC_INTERVAL_MS,
-      pushMs: config.BILLING_PUSH_INTERVAL_MS,
-      recheckMs: config.ALERT_RECHECK_INTERVAL_MS,
-      dunningMs: config.DUNNING_INTERVAL_MS,
-    },
-    webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, attempts: config.WEBHOOK_ATTEMPTS },
+    ...billingSettings(config),
     onSubscriptionsChanged: async () => {
       await snapshotCache.refresh();
     },

@@ -35,6 +35,36 @@ export interface BillingRuntimeOptions {
   onSubscriptionsChanged: () => Promise<void>;
 }
 
+/** The billing variables of an app's configuration (STRIPE_*, BILLING_*, ALERT_*, DUNNING_*, WEBHOOK_*). */
+export interface BillingConfig {
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_API_BASE?: string;
+  BILLING_SYNC_INTERVAL_MS: number;
+  BILLING_PUSH_INTERVAL_MS: number;
+  ALERT_RECHECK_INTERVAL_MS: number;
+  DUNNING_INTERVAL_MS: number;
+  WEBHOOK_TIMEOUT_MS: number;
+  WEBHOOK_ATTEMPTS: number;
+}
+
+/** The runtime's Stripe, schedule and webhook settings from an app's configuration. */
+export function billingSettings(
+  config: BillingConfig,
+): Pick<BillingRuntimeOptions, 'stripe' | 'intervals' | 'webhook'> {
+  return {
+    stripe: config.STRIPE_SECRET_KEY
+      ? { secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }
+      : undefined,
+    intervals: {
+      syncMs: config.BILLING_SYNC_INTERVAL_MS,
+      pushMs: config.BILLING_PUSH_INTERVAL_MS,
+      recheckMs: config.ALERT_RECHECK_INTERVAL_MS,
+      dunningMs: config.DUNNING_INTERVAL_MS,
+    },
+    webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, attempts: config.WEBHOOK_ATTEMPTS },
+  };
+}
+
 export interface BillingRuntime {
   /** Every job name the billing work defines, for dead-letter views and the jobs board. */
   jobNames: string[];
