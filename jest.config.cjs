@@ -28,7 +28,9 @@ const common = {
   // ESM-only packages reached through CommonJS ones (@fastify/static → content-disposition):
   // Node loads them with require(esm); Jest needs them compiled.
   transformIgnorePatterns: ['/node_modules/(?!(content-disposition)/)'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/web/'],
+  // The web app's pure modules have `*.spec.ts` unit tests; the rest of apps/web (components,
+  // the Vite build) stays out of Jest.
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/apps/web/(?!src/.*\\.spec\\.ts$)'],
 };
 
 module.exports = {

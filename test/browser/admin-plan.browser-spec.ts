@@ -3,7 +3,7 @@ import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing
 import { type BrowserContext, type Page } from 'playwright-core';
 import { adminClient } from '../support/admin-client';
 import { type EmbeddedPlatform, startEmbeddedPlatform } from '../support/app-process';
-import { artifactsDirectory, type BrowserSession, openBrowser } from './support/browser';
+import { artifactsDirectory, type BrowserSession, checkAccessibility, openBrowser } from './support/browser';
 
 jest.setTimeout(300_000);
 
@@ -176,6 +176,7 @@ describe('admin UI in the browser', () => {
       path: join(artifactsDirectory, 'admin-plan-portal-80-banner.png'),
       fullPage: true,
     });
+    await checkAccessibility(portal, 'admin-plan-portal-80-banner');
 
     // Back in the admin UI: the consumer list shows the same 80 % with its bar.
     await page.getByRole('link', { name: 'Consumers', exact: true }).click();

@@ -1,11 +1,20 @@
 import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
 import { type EmbeddedPlatform, eventually, startEmbeddedPlatform } from '../support/app-process';
-import { type BrowserSession, openBrowser } from './support/browser';
+import { type BrowserSession, type FocusedElement, openBrowser, tabTo } from './support/browser';
 
 jest.setTimeout(300_000);
 
 const password = 'correct horse battery staple';
 const email = 'ada@example.com';
+/** The theme's primary colour (indigo 7), which draws the focus ring. */
+const focusRingColor = 'rgb(66, 99, 235)';
+
+/** Keyboard focus must be drawn: the focus ring (an outline) on buttons, links and inputs alike. */
+function expectVisibleFocus(focused: FocusedElement) {
+  if (!focused.focusVisible || !focused.outline.includes(focusRingColor)) {
+    throw new Error(`The focus on ${focused.description} is not visible: ${JSON.stringify(focused)}`);
+  }
+}
 
 /**
  * The developer portal in a real browser against the embedded platform, with mail captured by a
@@ -120,6 +129,46 @@ describe('developer portal in the browser', () => {
       'revoked key refused',
     );
     browser.expectNoProblems();
+  });
+
+  it('(d) signs in and creates a key with the keyboard alone, always showing where the focus is', async () => {
+    const keyboard = await openBrowser({ flow: 'portal-keyboard', baseURL: embedded.demo.apiUrl });
+    try {
+      const { page, screenshot } = keyboard;
+      await page.goto('/portal/login');
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+      expectVisibleFocus(await tabTo(page, page.getByRole('textbox', { name: 'Email' })));
+      await page.keyboard.type(email);
+      expectVisibleFocus(await tabTo(page, page.getByRole('textbox', { name: 'Password' })));
+      await page.keyboard.type(password);
+      expectVisibleFocus(await tabTo(page, page.getByRole('button', { name: 'Sign in' })));
+      await screenshot('sign-in-focused');
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'Usage', exact: true }).waitFor();
+
+      expectVisibleFocus(await tabTo(page, page.getByRole('link', { name: 'API keys' })));
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: 'API keys' }).waitFor();
+      expectVisibleFocus(await tabTo(page, page.getByRole('textbox', { name: 'Key name' })));
+      await page.keyboard.type('keyboard only');
+      expectVisibleFocus(await tabTo(page, page.getByRole('button', { name: 'Create key' })));
+      await page.keyboard.press('Space');
+
+      const dialog = page.getByRole('dialog');
+      const revealed = dialog.getByTestId('copy-value');
+      await revealed.waitFor();
+      expect((await revealed.textContent())?.trim().length).toBeGreaterThan(20);
+      // The dialog keeps the focus inside; Tab walks to its button.
+      expectVisibleFocus(await tabTo(page, dialog.getByRole('button', { name: 'Done' })));
+      await screenshot('key-created-focused');
+      await page.keyboard.press('Enter');
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('table', { name: 'Your API keys' }).getByText('keyboard only').waitFor();
+      keyboard.expectNoProblems();
+    } finally {
+      await keyboard.browser.close();
+    }
   });
 
   it('serves the landing page and every portal page (also at phone width) next to an untouched /api', async () => {

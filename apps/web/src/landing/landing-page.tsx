@@ -64,6 +64,7 @@ export function LandingPage() {
                 <PlanCard
                   key={plan.id}
                   plan={plan}
+                  headingOrder={3}
                   action={
                     <Button
                       component={Link}
@@ -81,7 +82,7 @@ export function LandingPage() {
         </ResourceView>
         <Text size="sm" c="dimmed" ta="center" mt={40}>
           Running this installation?{' '}
-          <Anchor component={Link} to="/admin">
+          <Anchor component={Link} to="/admin" underline="always">
             Open the admin console
           </Anchor>
         </Text>

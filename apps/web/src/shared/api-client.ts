@@ -21,7 +21,7 @@ export interface ProblemBody {
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: ProblemBody;
-  /** Field path → message, from the problem's `errors[]`. */
+  /** Field path → message, from the problem's `errors[]` and a conflict's `field`. */
   readonly fieldErrors: Record<string, string>;
 
   constructor(status: number, problem: ProblemBody) {
@@ -33,6 +33,12 @@ export class ApiError extends Error {
     for (const entry of problem.errors ?? []) {
       if (typeof entry?.field === 'string' && !(entry.field in this.fieldErrors)) {
         this.fieldErrors[entry.field] = String(entry.message);
+      }
+    }
+    // A conflict names its field (or a unique key's fields, comma-separated) as `field`.
+    if (typeof problem.field === 'string') {
+      for (const field of problem.field.split(',').map((name) => name.trim())) {
+        if (field !== '' && !(field in this.fieldErrors)) this.fieldErrors[field] = this.message;
       }
     }
   }
@@ -50,7 +56,10 @@ export class ApiError extends Error {
 /** The message to show for any error thrown by a request. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) return error.message;
-  if (error instanceof Error) return `The server could not be reached (${error.message})`;
+  // Duck-typed: a network failure may be an Error of another realm (a frame, a worker, the runtime).
+  const message =
+    typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+  if (typeof message === 'string') return `The server could not be reached (${message})`;
   return 'Something went wrong';
 }
 

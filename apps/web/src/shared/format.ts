@@ -1,5 +1,7 @@
 /** Display formatting shared by the portal and the admin UI (the browser's locale). */
 
+import { currencyMinorDigits } from '@tollgate/plans-domain';
+
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   return new Intl.NumberFormat().format(value);
@@ -15,21 +17,38 @@ export function formatPercent(ratio: number | null | undefined, digits = 0): str
   return `${(ratio * 100).toFixed(digits)} %`;
 }
 
-const minorUnitDigits: Record<string, number> = { JPY: 0, KRW: 0, BHD: 3, KWD: 3 };
+/** Digits of a currency's minor unit: 2 (`USD`), 0 (`JPY`) or 3 (`KWD`); case-insensitive. */
+export function currencyDigits(currency: string): number {
+  return currencyMinorDigits(currency);
+}
 
-/** An amount in minor units (cents) of a currency. */
+/** `-12345` minor units with 2 digits → `-123.45`, exactly (no binary float for large amounts). */
+function majorUnits(minor: string, digits: number): `${number}` {
+  const negative = minor.startsWith('-');
+  const magnitude = (negative ? minor.slice(1) : minor).padStart(digits + 1, '0');
+  const whole = magnitude.slice(0, magnitude.length - digits);
+  const fraction = digits > 0 ? `.${magnitude.slice(magnitude.length - digits)}` : '';
+  return `${negative ? '-' : ''}${whole}${fraction}` as `${number}`;
+}
+
+/** An amount in minor units (cents) of a currency; integer strings (bigint amounts) stay exact. */
 export function formatMoney(minor: number | string | null | undefined, currency = 'USD'): string {
   if (minor === null || minor === undefined) return '—';
-  const value = typeof minor === 'string' ? Number(minor) : minor;
-  if (Number.isNaN(value)) return '—';
   const code = currency.toUpperCase();
-  const digits = minorUnitDigits[code] ?? 2;
+  const digits = currencyDigits(code);
+  const text = typeof minor === 'string' ? minor.trim() : Number.isSafeInteger(minor) ? String(minor) : '';
+  let major: number | `${number}`;
+  if (/^-?\d+$/.test(text)) {
+    major = majorUnits(text, digits);
+  } else {
+    const value = typeof minor === 'string' ? Number(minor) : minor;
+    if (!Number.isFinite(value)) return '—';
+    major = value / 10 ** digits;
+  }
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(
-      value / 10 ** digits,
-    );
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: code }).format(major);
   } catch {
-    return `${(value / 10 ** digits).toFixed(digits)} ${code}`;
+    return `${typeof major === 'number' ? major.toFixed(digits) : major} ${code}`;
   }
 }
 

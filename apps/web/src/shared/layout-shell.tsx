@@ -101,7 +101,9 @@ export function Page({ title, description, actions, children }: PageProps) {
     <div style={{ maxWidth: 1200, margin: '0 auto' }}>
       <Group justify="space-between" align="flex-start" mb="md" gap="sm">
         <div>
-          <Title order={2}>{title}</Title>
+          <Title order={1} size="h2">
+            {title}
+          </Title>
           {description ? (
             <Text c="dimmed" size="sm" mt={4}>
               {description}

@@ -32,3 +32,17 @@ export function planCurrencyIssues(plan: CurrencyBearing & { currency: string })
   }
   return issues;
 }
+
+// Minor units as the billing provider (Stripe) counts them: most currencies have cents, these none,
+// and these thousandths. Amounts in Tollgate are always integers in these minor units.
+const zeroDecimalCurrencies = new Set(
+  'bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf'.split(' '),
+);
+const threeDecimalCurrencies = new Set('bhd jod kwd omr tnd'.split(' '));
+
+/** Digits of a currency's minor unit: 2 (`usd`), 0 (`jpy`) or 3 (`kwd`); case-insensitive. */
+export function currencyMinorDigits(currency: string): number {
+  const code = currency.toLowerCase();
+  if (zeroDecimalCurrencies.has(code)) return 0;
+  return threeDecimalCurrencies.has(code) ? 3 : 2;
+}

@@ -6,6 +6,7 @@ describe('plan descriptions', () => {
     expect(formatMoney(5, 'eur')).toBe('0.05 EUR');
     expect(formatMoney(1999, 'jpy')).toBe('1999 JPY');
     expect(formatMoney(-150, 'usd')).toBe('-1.50 USD');
+    expect(formatMoney(1250, 'kwd')).toBe('1.250 KWD');
   });
 
   it('states the counting policy in plain words', () => {

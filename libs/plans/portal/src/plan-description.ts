@@ -1,33 +1,17 @@
 /** Plain-words descriptions of a plan for the portal's pricing list. */
 
-// ISO 4217 currencies without minor units (as Stripe lists them): amounts are whole units.
-const zeroDecimalCurrencies = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
+import { currencyMinorDigits } from '@tollgate/plans-domain';
 
-/** `49.00 USD` from 4900 minor units, in integer arithmetic (no binary floats). */
+/** `49.00 USD` from 4900 minor units (`500 JPY`, `1.250 KWD`), in integer arithmetic (no binary floats). */
 export function formatMoney(amountMinor: number, currency: string): string {
   const code = currency.toUpperCase();
-  if (zeroDecimalCurrencies.has(currency.toLowerCase())) return `${amountMinor} ${code}`;
+  const digits = currencyMinorDigits(currency);
+  if (digits === 0) return `${amountMinor} ${code}`;
   const sign = amountMinor < 0 ? '-' : '';
   const absolute = Math.abs(amountMinor);
-  const major = Math.floor(absolute / 100);
-  const minor = String(absolute % 100).padStart(2, '0');
+  const scale = 10 ** digits;
+  const major = Math.floor(absolute / scale);
+  const minor = String(absolute % scale).padStart(digits, '0');
   return `${sign}${major}.${minor} ${code}`;
 }
 

@@ -70,7 +70,7 @@ function Panel({
     <Paper withBorder p="md" component="section" aria-label={title}>
       <Stack gap="sm">
         <div>
-          <Title order={3} size="h4">
+          <Title order={2} size="h4">
             {title}
           </Title>
           {description ? (

@@ -100,7 +100,9 @@ function ApiPanel({ upstream, onChanged }: { upstream: UpstreamApi; onChanged: (
           </Stack>
         </Alert>
       ) : null}
-      <Title order={4}>Routes</Title>
+      <Title order={2} size="h4">
+        Routes
+      </Title>
       <ApiRoutes api={upstream} onChanged={onChanged} />
     </Stack>
   );

@@ -152,13 +152,13 @@ function DeliveriesTable({ consumerId }: { consumerId: string }) {
 export function ConsumerActivity({ consumerId }: { consumerId: string }) {
   return (
     <Stack>
-      <Title order={3} size="h4">
+      <Title order={2} size="h4">
         Alerts sent
       </Title>
       <OptionalEndpoint pathTemplate="/api/admin/consumers/{id}/alerts" what="Alerts">
         <AlertsTable consumerId={consumerId} />
       </OptionalEndpoint>
-      <Title order={3} size="h4">
+      <Title order={2} size="h4">
         Webhook deliveries
       </Title>
       <OptionalEndpoint pathTemplate="/api/admin/consumers/{id}/webhook-deliveries" what="Webhook deliveries">

@@ -181,7 +181,7 @@ export function ConsumerBilling({
   const { has, loaded } = useApiCapabilities();
   return (
     <Stack>
-      <Title order={3} size="h4">
+      <Title order={2} size="h4">
         Billing
       </Title>
       {loaded && !has('GET', '/api/admin/consumers/{id}/billing') ? (
@@ -194,7 +194,7 @@ export function ConsumerBilling({
           <Ledger consumerId={consumerId} currency={currency} />
         </OptionalEndpoint>
       )}
-      <Title order={3} size="h4">
+      <Title order={2} size="h4">
         Reconciliation
       </Title>
       <Reconciliation consumerId={consumerId} />

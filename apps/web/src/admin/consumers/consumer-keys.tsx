@@ -6,14 +6,7 @@ import { type ApiKey } from '../shared/admin-types';
 import { useAdminSession } from '../shared/admin-session';
 import { apiFieldErrors, type FieldErrors, validate } from '../shared/field-errors';
 import { formatDateTime } from '../shared/format';
-
-function keyState(key: ApiKey): { label: string; color: string } {
-  if (key.revokedAt) return { label: 'Revoked', color: 'red' };
-  if (key.expiresAt && new Date(key.expiresAt).getTime() <= Date.now())
-    return { label: 'Expired', color: 'gray' };
-  if (key.expiresAt) return { label: 'Expiring', color: 'yellow' };
-  return { label: 'Active', color: 'teal' };
-}
+import { keyState } from './key-state';
 
 /** The consumer's API keys (never their secrets); a new or rotated key is shown once. */
 export function ConsumerKeys({ consumerId }: { consumerId: string }) {

@@ -61,7 +61,7 @@ export function ConsumerPlanChange({
   return (
     <form onSubmit={(event) => void submit(event)} noValidate aria-label="Change plan">
       <Stack gap="sm">
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           Change plan
         </Title>
         {pending ? (

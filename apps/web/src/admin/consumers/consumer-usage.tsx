@@ -67,7 +67,7 @@ export function ConsumerUsage({ consumerId }: { consumerId: string }) {
         }}
       </ResourceView>
       <Group justify="space-between">
-        <Title order={3} size="h4">
+        <Title order={2} size="h4">
           Requests over time
         </Title>
         <SegmentedControl

@@ -28,7 +28,7 @@ function MessageView({ file }: { file: string }) {
     <ResourceView resource={message}>
       {(data) => (
         <Stack gap="xs">
-          <Title order={3} size="h4">
+          <Title order={2} size="h4">
             {data.subject || '(no subject)'}
           </Title>
           <Text size="sm">

@@ -91,7 +91,7 @@ export function ExampleInvoice({
 
   return (
     <Stack gap="sm" aria-labelledby="example-invoice-title">
-      <Title order={4} id="example-invoice-title">
+      <Title order={3} size="h4" id="example-invoice-title">
         Example invoice
       </Title>
       <Text size="sm" c="dimmed">

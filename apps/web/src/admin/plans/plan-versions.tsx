@@ -6,7 +6,7 @@ import { type PlanDetail } from '../shared/admin-types';
 import { useAdminSession } from '../shared/admin-session';
 import { apiFieldErrors, type FieldErrors, unplacedErrors, validate } from '../shared/field-errors';
 import { formatDateTime, formatNumber, plural } from '../shared/format';
-import { priceSummary } from './plans-page';
+import { priceSummary } from './price-summary';
 
 /** The plan's versions with their live subscribers, and "move subscribers" to one of them. */
 export function PlanVersions({ plan, onChanged }: { plan: PlanDetail; onChanged: () => void }) {
@@ -98,7 +98,7 @@ export function PlanVersions({ plan, onChanged }: { plan: PlanDetail; onChanged:
       {canWrite ? (
         <form onSubmit={(event) => void submit(event)} noValidate aria-label="Move subscribers">
           <Stack gap="sm">
-            <Title order={3} size="h4">
+            <Title order={2} size="h4">
               Move subscribers
             </Title>
             <Text size="sm" c="dimmed">

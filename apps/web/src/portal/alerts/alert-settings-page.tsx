@@ -1,6 +1,5 @@
 import { Badge, Button, Card, Group, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { alertSettingsInputSchema } from '@tollgate/plans-domain';
 import { useState } from 'react';
 import {
   ApiError,
@@ -17,27 +16,7 @@ import {
 import { listOf, portalApi } from '../portal-api';
 import { useProfile } from '../portal-session';
 import { type AlertSettings, type WebhookDelivery } from '../portal-types';
-
-interface SettingsValues {
-  billingEmails: string[];
-  webhookUrl: string;
-}
-
-function toInput(values: SettingsValues) {
-  return { billingEmails: values.billingEmails, webhookUrl: values.webhookUrl.trim() || null };
-}
-
-function validateSettings(values: SettingsValues): Record<string, string> {
-  const result = alertSettingsInputSchema.safeParse(toInput(values));
-  if (result.success) return {};
-  const errors: Record<string, string> = {};
-  for (const issue of result.error.issues) {
-    const field = issue.path[0] === 'billingEmails' ? 'billingEmails' : String(issue.path[0] ?? 'webhookUrl');
-    errors[field] ??=
-      issue.path.length > 1 ? `${issue.message} (address ${Number(issue.path[1]) + 1})` : issue.message;
-  }
-  return errors;
-}
+import { toInput, validateSettings, type SettingsValues } from './alert-settings-form';
 
 export function AlertSettingsPage() {
   const profile = useProfile();
@@ -74,7 +53,9 @@ export function AlertSettingsPage() {
           <WebhookSecretCard />
           <Card withBorder padding="md">
             <Group justify="space-between" mb="sm">
-              <Title order={4}>Webhook deliveries</Title>
+              <Title order={2} size="h4">
+                Webhook deliveries
+              </Title>
               <TestWebhookButton hasUrl={Boolean(settings.data?.webhookUrl)} onSent={deliveries.reload} />
             </Group>
             <ResourceView
@@ -124,7 +105,7 @@ function SettingsForm({
   };
   return (
     <Card withBorder padding="md">
-      <Title order={4} mb="sm">
+      <Title order={2} size="h4" mb="sm">
         Contacts
       </Title>
       <form onSubmit={form.onSubmit((values) => void submit(values))} noValidate>
@@ -176,7 +157,7 @@ function WebhookSecretCard() {
 
   return (
     <Card withBorder padding="md">
-      <Title order={4} mb={4}>
+      <Title order={2} size="h4" mb={4}>
         Signing secret
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
@@ -196,7 +177,7 @@ function WebhookSecretCard() {
             >
               {secret ? 'Hide secret' : 'Reveal secret'}
             </Button>
-            <Button variant="outline" color="orange.9" loading={busy} onClick={() => void load(true)}>
+            <Button variant="outline" color="orange" loading={busy} onClick={() => void load(true)}>
               Rotate secret
             </Button>
           </Group>

@@ -17,7 +17,9 @@ export function AuthCard({ title, subtitle, children, footer }: AuthCardProps) {
         <Paper withBorder shadow="sm" p="xl" radius="md">
           <Stack gap="md">
             <div>
-              <Title order={2}>{title}</Title>
+              <Title order={1} size="h2">
+                {title}
+              </Title>
               {subtitle ? (
                 <Text c="dimmed" size="sm" mt={4}>
                   {subtitle}

@@ -4,6 +4,7 @@ import { spendCapInputSchema } from '@tollgate/plans-domain';
 import { useState } from 'react';
 import {
   ApiError,
+  currencyDigits,
   formatDate,
   formatMoney,
   notifyError,
@@ -46,7 +47,9 @@ export function BillingPage() {
         <Card withBorder padding="md">
           <Group justify="space-between">
             <div>
-              <Title order={4}>{plan ? `${plan.name} plan` : 'No plan'}</Title>
+              <Title order={2} size="h4">
+                {plan ? `${plan.name} plan` : 'No plan'}
+              </Title>
               {profile.subscription ? (
                 <Text size="sm" c="dimmed">
                   Current period {formatDate(profile.subscription.currentPeriod.start)} –{' '}
@@ -75,7 +78,7 @@ function SpendCapCard({ currency }: { currency: string }) {
   });
   return (
     <Card withBorder padding="md">
-      <Title order={4} mb={4}>
+      <Title order={2} size="h4" mb={4}>
         Spend cap
       </Title>
       <Text size="sm" c="dimmed" mb="sm">
@@ -104,9 +107,12 @@ function SpendCapForm({
   const [saving, setSaving] = useState(false);
   const form = useForm<{ capMajor: number | string }>({
     mode: 'controlled',
-    initialValues: { capMajor: initial.capMinor === null ? '' : initial.capMinor / 100 },
+    initialValues: {
+      capMajor: initial.capMinor === null ? '' : initial.capMinor / 10 ** currencyDigits(currency),
+    },
     validate: (values) => {
-      const capMinor = values.capMajor === '' ? null : Math.round(Number(values.capMajor) * 100);
+      const capMinor =
+        values.capMajor === '' ? null : Math.round(Number(values.capMajor) * 10 ** currencyDigits(currency));
       const result = spendCapInputSchema.safeParse({ capMinor });
       return result.success ? {} : { capMajor: result.error.issues[0]?.message ?? 'Invalid amount' };
     },
@@ -132,7 +138,12 @@ function SpendCapForm({
   return (
     <form
       onSubmit={form.onSubmit(
-        (values) => void save(values.capMajor === '' ? null : Math.round(Number(values.capMajor) * 100)),
+        (values) =>
+          void save(
+            values.capMajor === ''
+              ? null
+              : Math.round(Number(values.capMajor) * 10 ** currencyDigits(currency)),
+          ),
       )}
       noValidate
     >
@@ -178,7 +189,7 @@ function CustomerPortalCard() {
   };
   return (
     <Card withBorder padding="md">
-      <Title order={4} mb={4}>
+      <Title order={2} size="h4" mb={4}>
         Invoices and payment method
       </Title>
       <Text size="sm" c="dimmed" mb="sm">

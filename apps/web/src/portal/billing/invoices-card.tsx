@@ -113,7 +113,7 @@ export function InvoicesCard() {
   if (invoices.data === undefined && invoices.error === undefined) return null;
   return (
     <Card withBorder padding="md">
-      <Title order={4} mb={4}>
+      <Title order={2} size="h4" mb={4}>
         Invoices
       </Title>
       <Text size="sm" c="dimmed" mb="sm">

@@ -1,4 +1,16 @@
-import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Group,
+  Modal,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { createPortalKeyInputSchema } from '@tollgate/plans-portal/inputs';
 import { useState } from 'react';
@@ -16,14 +28,7 @@ import {
 } from '../../shared';
 import { portalApi } from '../portal-api';
 import { type ApiKey, type CreatedApiKey } from '../portal-types';
-
-function keyStatus(key: ApiKey): { label: string; color: string } {
-  const now = Date.now();
-  if (key.revokedAt && new Date(key.revokedAt).getTime() <= now) return { label: 'Revoked', color: 'gray' };
-  if (key.expiresAt && new Date(key.expiresAt).getTime() <= now) return { label: 'Expired', color: 'gray' };
-  if (key.replacedById || key.revokedAt) return { label: 'Rotating out', color: 'yellow' };
-  return { label: 'Active', color: 'teal' };
-}
+import { keyStatus } from './key-status';
 
 export function KeysPage() {
   const keys = useResource('keys', (signal) => portalApi.get<ApiKey[]>('/keys', { signal }));
@@ -83,7 +88,9 @@ export function KeysPage() {
                     <Table.Th>Status</Table.Th>
                     <Table.Th>Created</Table.Th>
                     <Table.Th>Expires</Table.Th>
-                    <Table.Th aria-label="Actions" />
+                    <Table.Th>
+                      <VisuallyHidden>Actions</VisuallyHidden>
+                    </Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>

@@ -1,32 +1,7 @@
 import { Group, Stack, Table, Text } from '@mantine/core';
 import { formatCount, formatDate, formatMoney } from '../../shared';
 import { type UsageSummary } from '../portal-types';
-
-interface EstimateLine {
-  description?: string;
-  label?: string;
-  amountMinor?: number;
-}
-
-/** Reads the fields the estimate endpoint answers; tolerant of its exact nesting. */
-function readEstimate(value: unknown) {
-  const root = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
-  const estimate = (
-    root['estimate'] && typeof root['estimate'] === 'object' ? root['estimate'] : root
-  ) as Record<string, unknown>;
-  const forecast = (
-    root['forecast'] && typeof root['forecast'] === 'object' ? root['forecast'] : root
-  ) as Record<string, unknown>;
-  const number = (input: unknown) => (typeof input === 'number' ? input : undefined);
-  return {
-    currency: String(estimate['currency'] ?? root['currency'] ?? 'usd'),
-    soFarMinor:
-      number(estimate['subtotalMinor']) ?? number(root['amountMinor']) ?? number(root['totalMinor']),
-    projectedMinor: number(forecast['projectedAmountMinor']) ?? number(root['projectedAmountMinor']),
-    quotaReachedAt: (forecast['quotaReachedAt'] ?? root['quotaReachedAt']) as string | null | undefined,
-    lines: (Array.isArray(estimate['lines']) ? estimate['lines'] : []) as EstimateLine[],
-  };
-}
+import { readEstimate } from './read-estimate';
 
 export interface EstimateCardProps {
   usage: UsageSummary;
@@ -68,7 +43,7 @@ export function EstimateCard({ usage, estimate }: EstimateCardProps) {
         </Group>
       ) : null}
       {read?.quotaReachedAt ? (
-        <Text size="sm" c="orange.8">
+        <Text size="sm" c="orange">
           At the recent rate the quota runs out on {formatDate(read.quotaReachedAt)}.
         </Text>
       ) : null}

@@ -36,6 +36,7 @@ export function UsageChart({ series, quotaLimit }: UsageChartProps) {
       valueFormatter={(value) => formatNumber(value)}
       yAxisProps={{ domain: [0, Math.max(quotaLimit, total) * 1.1 || 1] }}
       referenceLines={[{ y: quotaLimit, label: `Quota ${formatNumber(quotaLimit)}`, color: 'red.6' }]}
+      role="figure"
       aria-label="Counted requests this period against the quota"
     />
   );

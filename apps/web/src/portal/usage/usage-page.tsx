@@ -145,7 +145,7 @@ export function UsagePage() {
               <Grid>
                 <Grid.Col span={{ base: 12, md: 8 }}>
                   <Card withBorder padding="md" h="100%">
-                    <Title order={4} mb="sm">
+                    <Title order={2} size="h4" mb="sm">
                       Usage against quota
                     </Title>
                     <ResourceView resource={series} loadingLabel="Loading the chart…">
@@ -155,7 +155,7 @@ export function UsagePage() {
                 </Grid.Col>
                 <Grid.Col span={{ base: 12, md: 4 }}>
                   <Card withBorder padding="md" h="100%">
-                    <Title order={4} mb="sm">
+                    <Title order={2} size="h4" mb="sm">
                       Estimate
                     </Title>
                     <EstimateCard usage={summary} estimate={estimate.data} />
@@ -169,14 +169,16 @@ export function UsagePage() {
       <SimpleGrid cols={{ base: 1, md: 2 }} mt="md">
         <Card withBorder padding="md">
           <Group justify="space-between" mb="sm">
-            <Title order={4}>By endpoint</Title>
+            <Title order={2} size="h4">
+              By endpoint
+            </Title>
           </Group>
           <ResourceView resource={byEndpoint} loadingLabel="Loading endpoints…">
             {(breakdown) => <BreakdownTable breakdown={breakdown} label="Endpoint" />}
           </ResourceView>
         </Card>
         <Card withBorder padding="md">
-          <Title order={4} mb="sm">
+          <Title order={2} size="h4" mb="sm">
             By status
           </Title>
           <ResourceView resource={byStatus} loadingLabel="Loading status codes…">

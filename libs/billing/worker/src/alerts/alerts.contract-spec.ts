@@ -1,41 +1,32 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type QuotaEvent, quotaEventId } from '@tollgate/access-log';
-import { type ClickHouseAnalyticsStore, createAnalyticsStore, migrateAnalytics } from '@tollgate/analytics';
+import { type ClickHouseAnalyticsStore } from '@tollgate/analytics';
 import { billingPeriodAt } from '@tollgate/billing-period';
 import { createInProcessEventLog } from '@tollgate/event-log';
-import { createInProcessJobs } from '@tollgate/jobs';
-import { createSmtpMailer } from '@tollgate/mail';
-import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
-import { toClickHouseDateTime, type UsageEventRow } from '@tollgate/metering-domain';
-import { UsageQueries } from '@tollgate/metering-pipeline';
-import { createLogger } from '@tollgate/observability';
-import {
-  ConsumerWebhooks,
-  createConsumer,
-  createPlan,
-  defineWebhookDeliveryJob,
-  type PlanDetailView,
-} from '@tollgate/plans-data';
-import {
-  consumerCreateSchema,
-  parseInput,
-  planCreateSchema,
-  type PlanCreateInput,
-} from '@tollgate/plans-domain';
+import { type TestSmtpServer } from '@tollgate/mail/testing';
+import { type UsageQueries } from '@tollgate/metering-pipeline';
+import { type ConsumerWebhooks, type PlanDetailView } from '@tollgate/plans-data';
+import { type PlanCreateInput } from '@tollgate/plans-domain';
 import { type EventLog, type Jobs, type Mailer } from '@tollgate/ports';
 import { type PrismaClient } from '@tollgate/relational';
-import { Alerts } from './alerts';
 import {
+  consumerWithWebhook,
+  createScratchAnalytics,
   createScratchDatabase,
+  createTestPlan,
   eventually,
+  insertUsageRows,
   recordingLogger,
-  type ScratchDatabase,
+  resourceStack,
+  startMailCatcher,
+  startWebhookJobs,
   startWebhookReceiver,
+  usageEventRow,
   type WebhookReceiver,
-} from './notices.test-support';
+} from '../testing/billing-test-support';
+import { Alerts } from './alerts';
 import { startQuotaEventConsumer } from './quota-event-consumer';
 
 // Usage alerts end to end against real services: PostgreSQL (a scratch database), a real SMTP
@@ -44,74 +35,45 @@ import { startQuotaEventConsumer } from './quota-event-consumer';
 
 describe('usage alerts (PostgreSQL, SMTP, HTTP webhooks, chDB)', () => {
   const publicUrl = 'https://tollgate.example.com';
-  let database: ScratchDatabase;
+  const resources = resourceStack();
   let prisma: PrismaClient;
   let smtp: TestSmtpServer;
-  let mailer: Mailer;
   let receiver: WebhookReceiver;
   let jobs: Jobs;
   let webhooks: ConsumerWebhooks;
   let analytics: ClickHouseAnalyticsStore;
-  let chdbDirectory: string;
+  let usage: UsageQueries;
   let alerts: Alerts;
   const logger = recordingLogger();
 
   beforeAll(async () => {
-    database = await createScratchDatabase('tollgate_alerts');
-    prisma = database.prisma;
-    smtp = await startTestSmtpServer();
-    mailer = createSmtpMailer({ url: smtp.url, from: 'Tollgate <alerts@tollgate.test>' });
-    receiver = await startWebhookReceiver();
-    jobs = createInProcessJobs({ logger: createLogger({ app: 'jobs', level: 'silent' }) });
-    webhooks = new ConsumerWebhooks({ prisma, jobs, logger, timeoutMs: 2_000, attempts: 3, backoffMs: 50 });
-    defineWebhookDeliveryJob(jobs, webhooks);
-    await jobs.start();
-    chdbDirectory = await mkdtemp(join(tmpdir(), 'tollgate-alerts-'));
-    analytics = await createAnalyticsStore({
-      database: `alerts_${process.pid}_${randomBytes(4).toString('hex')}`,
-      dataDirectory: chdbDirectory,
-    });
-    await migrateAnalytics(analytics);
-    alerts = new Alerts({ prisma, mailer, webhooks, usage: new UsageQueries(analytics), logger, publicUrl });
+    ({ prisma } = await resources.add(createScratchDatabase('tollgate_alerts')));
+    const mail = await resources.add(startMailCatcher('Tollgate <alerts@tollgate.test>'));
+    smtp = mail.smtp;
+    receiver = await resources.add(startWebhookReceiver());
+    ({ jobs, webhooks } = await resources.add(
+      startWebhookJobs({ prisma, logger, attempts: 3, deliver: true }),
+    ));
+    ({ analytics, usage } = await resources.add(createScratchAnalytics('alerts')));
+    alerts = new Alerts({ prisma, mailer: mail.mailer, webhooks, usage, logger, publicUrl });
   }, 120_000);
 
-  afterAll(async () => {
-    await jobs?.close();
-    await mailer?.close();
-    await smtp?.close();
-    await receiver?.close();
-    if (analytics) {
-      await analytics.command(`DROP DATABASE IF EXISTS \`${analytics.database}\``);
-      await analytics.close();
-    }
-    if (chdbDirectory) await rm(chdbDirectory, { recursive: true, force: true });
-    await database?.close();
-  }, 60_000);
+  afterAll(() => resources.close(), 60_000);
 
-  const plan = (body: Partial<PlanCreateInput>): Promise<PlanDetailView> =>
-    createPlan(prisma, parseInput(planCreateSchema, { quota: { limit: 20, period: 'month' }, ...body }));
+  const plan = (body: Partial<PlanCreateInput> & { name: string }): Promise<PlanDetailView> =>
+    createTestPlan(prisma, { quota: { limit: 20, period: 'month' }, ...body });
 
   /** A consumer on the plan with a webhook at its own path; returns ids, path and its period. */
   async function consumerOn(planId: string, name: string) {
-    const path = `/${name}`;
-    const consumer = await createConsumer(
+    const { consumerId, subscriptionId, subscription, path, email } = await consumerWithWebhook(
       prisma,
-      parseInput(consumerCreateSchema, {
-        name,
-        email: `${name}@example.com`,
-        planId,
-        billingEmails: [`billing+${name}@example.com`],
-        webhookUrl: `${receiver.url}${path}`,
-      }),
+      receiver,
+      planId,
+      name,
+      { billingEmails: [`billing+${name}@example.com`] },
     );
-    const row = await prisma.consumer.findUniqueOrThrow({
-      where: { id: consumer.id },
-      include: { subscriptions: true },
-    });
-    receiver.setSecret(path, row.webhookSecret as string);
-    const subscription = row.subscriptions[0];
     const period = billingPeriodAt(Date.now(), subscription.periodAnchor.getTime(), 'UTC', 'month');
-    return { consumerId: consumer.id, subscriptionId: subscription.id, path, period, email: row.email };
+    return { consumerId, subscriptionId, path, period, email };
   }
 
   function quotaEvent(
@@ -314,7 +276,7 @@ describe('usage alerts (PostgreSQL, SMTP, HTTP webhooks, chDB)', () => {
       prisma,
       mailer: unreachable,
       webhooks,
-      usage: new UsageQueries(analytics),
+      usage,
       logger,
       publicUrl,
     });
@@ -337,30 +299,15 @@ describe('usage alerts (PostgreSQL, SMTP, HTTP webhooks, chDB)', () => {
   });
 
   describe('recheck from ClickHouse', () => {
-    let offset = 0;
     async function meter(consumerId: string, planId: string, requests: number, from: number): Promise<void> {
-      const rows: UsageEventRow[] = Array.from({ length: requests }, (_, index) => ({
-        id: randomUUID(),
-        ts: toClickHouseDateTime(from + 1_000 + index * 1_000),
-        consumer_id: consumerId,
-        plan_id: planId,
-        api_id: 'api_alerts',
-        endpoint: 'GET /v1/things',
-        method: 'GET',
-        status: 200,
-        request_bytes: 10,
-        response_bytes: 20,
-        latency_ms: 1,
-        upstream_latency_ms: 1,
-        cached: false,
-        counted: true,
-        usage: {},
-        source: 'gateway',
-        log_topic: 'alerts-test',
-        log_partition: 0,
-        log_offset: String((offset += 1)),
-      }));
-      await analytics.insert('usage_events', rows, { deduplicationToken: `alerts-test:${offset}` });
+      const rows = Array.from({ length: requests }, (_, index) =>
+        usageEventRow(consumerId, planId, from + 1_000 + index * 1_000, {
+          api_id: 'api_alerts',
+          endpoint: 'GET /v1/things',
+          log_topic: 'alerts-test',
+        }),
+      );
+      await insertUsageRows(analytics, rows);
     }
 
     it('raises a threshold whose gateway event was lost, once', async () => {

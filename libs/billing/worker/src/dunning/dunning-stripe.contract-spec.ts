@@ -1,36 +1,21 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type ClickHouseAnalyticsStore, createAnalyticsStore, migrateAnalytics } from '@tollgate/analytics';
-import { type BillingProvider, createStripeBilling } from '@tollgate/billing-stripe';
-import { startStripeTestServer, type StripeTestServer } from '@tollgate/billing-stripe/testing';
-import { createInProcessJobs } from '@tollgate/jobs';
-import { createSmtpMailer } from '@tollgate/mail';
-import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
-import { toClickHouseDateTime, type UsageEventRow } from '@tollgate/metering-domain';
-import { UsageQueries } from '@tollgate/metering-pipeline';
-import { createLogger } from '@tollgate/observability';
-import {
-  ConsumerWebhooks,
-  createConsumer,
-  createPlan,
-  patchConsumer,
-  type PlanDetailView,
-  processStripeEvent,
-} from '@tollgate/plans-data';
-import {
-  consumerCreateSchema,
-  consumerPatchSchema,
-  parseInput,
-  planCreateSchema,
-  type PlanCreateInput,
-} from '@tollgate/plans-domain';
-import { type Jobs, type Mailer } from '@tollgate/ports';
+import { type ClickHouseAnalyticsStore } from '@tollgate/analytics';
+import { type StripeTestServer } from '@tollgate/billing-stripe/testing';
+import { patchConsumer, type PlanDetailView, processStripeEvent } from '@tollgate/plans-data';
+import { consumerPatchSchema, parseInput, type PlanCreateInput } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
-import { createScratchDatabase, recordingLogger, type ScratchDatabase } from '../alerts/notices.test-support';
 import { meterEventNameFor } from '../stripe-sync/stripe-plan-mapping';
 import { StripeSync } from '../stripe-sync/stripe-sync';
+import {
+  createTestPlan,
+  insertUsageRows,
+  recordingLogger,
+  resourceStack,
+  startBillingHarness,
+  startMailCatcher,
+  startWebhookJobs,
+  syncedSubscriber,
+  usageEventRow,
+} from '../testing/billing-test-support';
 import { UsagePush } from '../usage-push/usage-push';
 import { Dunning } from './dunning';
 
@@ -39,15 +24,10 @@ import { Dunning } from './dunning';
 // server and the Stripe-compatible test server. The clock is injected; the grace period is 0 days.
 
 describe('dunning downgrade with Stripe webhooks, sync and usage push (PostgreSQL, chDB, Stripe test server)', () => {
-  let database: ScratchDatabase;
+  const resources = resourceStack();
   let prisma: PrismaClient;
-  let smtp: TestSmtpServer;
-  let mailer: Mailer;
-  let jobs: Jobs;
-  let chdbDirectory: string;
   let analytics: ClickHouseAnalyticsStore;
   let stripe: StripeTestServer;
-  let provider: BillingProvider;
   let dunning: Dunning;
   let sync: StripeSync;
   let push: UsagePush;
@@ -55,37 +35,18 @@ describe('dunning downgrade with Stripe webhooks, sync and usage push (PostgreSQ
   let pro: PlanDetailView;
   const logger = recordingLogger();
   let clock = Date.now();
-  let offset = 0;
   let eventSequence = 0;
 
   beforeAll(async () => {
-    database = await createScratchDatabase('tollgate_dunning_stripe');
-    prisma = database.prisma;
-    smtp = await startTestSmtpServer();
-    mailer = createSmtpMailer({ url: smtp.url, from: 'Tollgate <billing@tollgate.test>' });
-    jobs = createInProcessJobs({ logger: createLogger({ app: 'jobs', level: 'silent' }) });
-    await jobs.start();
-    const webhooks = new ConsumerWebhooks({
-      prisma,
-      jobs,
-      logger,
-      timeoutMs: 2_000,
-      attempts: 1,
-      backoffMs: 50,
-    });
-    chdbDirectory = await mkdtemp(join(tmpdir(), 'tollgate-dunning-stripe-'));
-    analytics = await createAnalyticsStore({
-      database: `dunning_stripe_${process.pid}_${randomBytes(4).toString('hex')}`,
-      dataDirectory: chdbDirectory,
-    });
-    await migrateAnalytics(analytics);
-    stripe = await startStripeTestServer({ now: () => clock });
-    provider = createStripeBilling({
-      secretKey: 'sk_test_dunning_stripe',
-      apiBase: stripe.url,
-      logger: createLogger({ app: 'dunning-stripe-test', level: 'silent' }),
-      retry: { initialDelayMs: 5, maxDelayMs: 20 },
-    });
+    const harness = await resources.add(
+      startBillingHarness({ name: 'dunning_stripe', secretKey: 'sk_test_dunning_stripe', now: () => clock }),
+    );
+    ({ prisma, analytics, stripe } = harness);
+    const { provider, usage } = harness;
+    const { mailer } = await resources.add(startMailCatcher('Tollgate <billing@tollgate.test>'));
+    const { webhooks } = await resources.add(
+      startWebhookJobs({ prisma, logger, attempts: 1, deliver: false }),
+    );
     const now = () => new Date(clock);
     dunning = new Dunning({
       prisma,
@@ -97,7 +58,7 @@ describe('dunning downgrade with Stripe webhooks, sync and usage push (PostgreSQ
       onSubscriptionsChanged: async () => undefined,
     });
     sync = new StripeSync({ prisma, provider, logger });
-    push = new UsagePush({ prisma, usage: new UsageQueries(analytics), provider, logger, now });
+    push = new UsagePush({ prisma, usage, provider, logger, now });
     free = await plan({ name: 'Free', tier: 'free', quota: { limit: 100, period: 'month' } });
     pro = await plan({
       name: 'Pro',
@@ -110,41 +71,19 @@ describe('dunning downgrade with Stripe webhooks, sync and usage push (PostgreSQ
     });
   }, 120_000);
 
-  afterAll(async () => {
-    await stripe?.close();
-    if (analytics) {
-      await analytics.command(`DROP DATABASE IF EXISTS \`${analytics.database}\``);
-      await analytics.close();
-    }
-    if (chdbDirectory) await rm(chdbDirectory, { recursive: true, force: true });
-    await jobs?.close();
-    await mailer?.close();
-    await smtp?.close();
-    await database?.close();
-  }, 60_000);
+  afterAll(() => resources.close(), 60_000);
 
-  function plan(body: Partial<PlanCreateInput>): Promise<PlanDetailView> {
-    return createPlan(
-      prisma,
-      parseInput(planCreateSchema, { quota: { limit: 100_000, period: 'month' }, ...body }),
-    );
-  }
+  const plan = (body: Partial<PlanCreateInput> & { name: string }) => createTestPlan(prisma, body);
 
   /** A consumer on Pro, linked to a Stripe subscription created by the sync. */
   async function paidSubscriber(name: string) {
-    const consumer = await createConsumer(
-      prisma,
-      parseInput(consumerCreateSchema, { name, email: `${name}@example.com`, planId: pro.id }),
-    );
-    await sync.syncAll();
-    const subscription = await prisma.subscription.findFirstOrThrow({ where: { consumerId: consumer.id } });
-    clock = Math.max(clock, subscription.createdAt.getTime()) + 1_000;
-    return {
-      consumerId: consumer.id,
-      subscriptionId: subscription.id,
-      stripeSubscriptionId: subscription.stripeSubscriptionId as string,
-      customerId: subscription.stripeCustomerId as string,
-    };
+    const subscriber = await syncedSubscriber(prisma, sync, {
+      name,
+      email: `${name}@example.com`,
+      planId: pro.id,
+    });
+    clock = Math.max(clock, subscriber.createdAt) + 1_000;
+    return subscriber;
   }
 
   /** A verified Stripe event, created at the clock (one second after the previous one). */
@@ -175,31 +114,8 @@ describe('dunning downgrade with Stripe webhooks, sync and usage push (PostgreSQ
 
   /** `count` counted requests at `ts`. */
   async function meter(consumerId: string, count: number, ts: number): Promise<void> {
-    const rows: UsageEventRow[] = Array.from({ length: count }, (_, index) => {
-      offset += 1;
-      return {
-        id: randomUUID(),
-        ts: toClickHouseDateTime(ts + index),
-        consumer_id: consumerId,
-        plan_id: pro.id,
-        api_id: 'api_test',
-        endpoint: 'GET /v1/orders/:id',
-        method: 'GET',
-        status: 200,
-        request_bytes: 10,
-        response_bytes: 20,
-        latency_ms: 1,
-        upstream_latency_ms: 1,
-        cached: false,
-        counted: true,
-        usage: {},
-        source: 'gateway',
-        log_topic: 'dunning-stripe-test',
-        log_partition: 0,
-        log_offset: String(offset),
-      };
-    });
-    await analytics.insert('usage_events', rows, { deduplicationToken: `dunning-stripe:${offset}` });
+    const rows = Array.from({ length: count }, (_, index) => usageEventRow(consumerId, pro.id, ts + index));
+    await insertUsageRows(analytics, rows);
   }
 
   const subscriptionCreations = () =>

@@ -1,32 +1,19 @@
-import { createInProcessJobs } from '@tollgate/jobs';
-import { createSmtpMailer } from '@tollgate/mail';
-import { startTestSmtpServer, type TestSmtpServer } from '@tollgate/mail/testing';
-import { createLogger } from '@tollgate/observability';
-import {
-  buildGatewaySnapshot,
-  ConsumerWebhooks,
-  createConsumer,
-  createPlan,
-  defineWebhookDeliveryJob,
-  type PlanDetailView,
-  processStripeEvent,
-} from '@tollgate/plans-data';
-import {
-  consumerCreateSchema,
-  parseInput,
-  planCreateSchema,
-  type PlanCreateInput,
-} from '@tollgate/plans-domain';
-import { type Jobs, type Mailer } from '@tollgate/ports';
+import { type TestSmtpServer } from '@tollgate/mail/testing';
+import { buildGatewaySnapshot, type PlanDetailView, processStripeEvent } from '@tollgate/plans-data';
+import { type PlanCreateInput } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import {
+  consumerWithWebhook,
   createScratchDatabase,
+  createTestPlan,
   eventually,
   recordingLogger,
-  type ScratchDatabase,
+  resourceStack,
+  startMailCatcher,
+  startWebhookJobs,
   startWebhookReceiver,
   type WebhookReceiver,
-} from '../alerts/notices.test-support';
+} from '../testing/billing-test-support';
 import { Dunning } from './dunning';
 
 // Dunning against PostgreSQL (a scratch database), a real SMTP server and a webhook endpoint over
@@ -38,12 +25,10 @@ const dayMs = 24 * hourMs;
 
 describe('dunning (PostgreSQL, SMTP, HTTP webhooks)', () => {
   const publicUrl = 'https://tollgate.example.com';
-  let database: ScratchDatabase;
+  const resources = resourceStack();
   let prisma: PrismaClient;
   let smtp: TestSmtpServer;
-  let mailer: Mailer;
   let receiver: WebhookReceiver;
-  let jobs: Jobs;
   let dunning: Dunning;
   let clock = Date.now();
   let snapshotPushes = 0;
@@ -53,25 +38,16 @@ describe('dunning (PostgreSQL, SMTP, HTTP webhooks)', () => {
   let eventSequence = 0;
 
   beforeAll(async () => {
-    database = await createScratchDatabase('tollgate_dunning');
-    prisma = database.prisma;
-    smtp = await startTestSmtpServer();
-    mailer = createSmtpMailer({ url: smtp.url, from: 'Tollgate <billing@tollgate.test>' });
-    receiver = await startWebhookReceiver();
-    jobs = createInProcessJobs({ logger: createLogger({ app: 'jobs', level: 'silent' }) });
-    const webhooks = new ConsumerWebhooks({
-      prisma,
-      jobs,
-      logger,
-      timeoutMs: 2_000,
-      attempts: 3,
-      backoffMs: 50,
-    });
-    defineWebhookDeliveryJob(jobs, webhooks);
-    await jobs.start();
+    ({ prisma } = await resources.add(createScratchDatabase('tollgate_dunning')));
+    const mail = await resources.add(startMailCatcher('Tollgate <billing@tollgate.test>'));
+    smtp = mail.smtp;
+    receiver = await resources.add(startWebhookReceiver());
+    const { webhooks } = await resources.add(
+      startWebhookJobs({ prisma, logger, attempts: 3, deliver: true }),
+    );
     dunning = new Dunning({
       prisma,
-      mailer,
+      mailer: mail.mailer,
       webhooks,
       logger,
       publicUrl,
@@ -89,49 +65,22 @@ describe('dunning (PostgreSQL, SMTP, HTTP webhooks)', () => {
     free = await plan({ name: 'Free', tier: 'free', quota: { limit: 100, period: 'month' } });
   }, 120_000);
 
-  afterAll(async () => {
-    await jobs?.close();
-    await mailer?.close();
-    await smtp?.close();
-    await receiver?.close();
-    await database?.close();
-  }, 60_000);
+  afterAll(() => resources.close(), 60_000);
 
-  function plan(body: Partial<PlanCreateInput>): Promise<PlanDetailView> {
-    return createPlan(
-      prisma,
-      parseInput(planCreateSchema, { quota: { limit: 1_000, period: 'month' }, ...body }),
-    );
-  }
+  const plan = (body: Partial<PlanCreateInput> & { name: string }): Promise<PlanDetailView> =>
+    createTestPlan(prisma, { quota: { limit: 1_000, period: 'month' }, ...body });
 
+  /** A consumer on the plan with a webhook at its own path, linked to a Stripe subscription id. */
   async function subscriber(planId: string, name: string) {
-    const path = `/${name}`;
-    const consumer = await createConsumer(
+    const { consumerId, subscriptionId, path, email } = await consumerWithWebhook(
       prisma,
-      parseInput(consumerCreateSchema, {
-        name,
-        email: `${name}@example.com`,
-        planId,
-        webhookUrl: `${receiver.url}${path}`,
-      }),
+      receiver,
+      planId,
+      name,
     );
-    const row = await prisma.consumer.findUniqueOrThrow({
-      where: { id: consumer.id },
-      include: { subscriptions: true },
-    });
-    receiver.setSecret(path, row.webhookSecret as string);
     const stripeSubscriptionId = `sub_stripe_${name}`;
-    await prisma.subscription.update({
-      where: { id: row.subscriptions[0].id },
-      data: { stripeSubscriptionId },
-    });
-    return {
-      consumerId: consumer.id,
-      subscriptionId: row.subscriptions[0].id,
-      stripeSubscriptionId,
-      path,
-      email: row.email,
-    };
+    await prisma.subscription.update({ where: { id: subscriptionId }, data: { stripeSubscriptionId } });
+    return { consumerId, subscriptionId, stripeSubscriptionId, path, email };
   }
 
   /** A verified Stripe invoice event for the subscription, `offsetSeconds` after t0. */

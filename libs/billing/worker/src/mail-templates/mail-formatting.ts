@@ -1,18 +1,24 @@
 /** Money and dates as notices show them: amounts in the currency's own format, dates in the consumer's zone. */
 
-function currencyFormat(currency: string): Intl.NumberFormat {
+import { currencyMinorDigits } from '@tollgate/plans-domain';
+
+function currencyFormat(currency: string, digits: number): Intl.NumberFormat {
+  const options = { minimumFractionDigits: digits, maximumFractionDigits: digits };
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() });
+    return new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency: currency.toUpperCase(),
+      ...options,
+    });
   } catch {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', ...options });
   }
 }
 
-/** `1234` usd → `$12.34`; `500` jpy → `¥500` (the currency's minor-unit digits). */
+/** `1234` usd → `$12.34`; `500` jpy → `¥500` (the currency's minor-unit digits, as amounts are stored). */
 export function formatMoney(amountMinor: number, currency: string): string {
-  const format = currencyFormat(currency);
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(amountMinor / 10 ** digits);
+  const digits = currencyMinorDigits(currency);
+  return currencyFormat(currency, digits).format(amountMinor / 10 ** digits);
 }
 
 /** `December 1, 2026 at 12:00 AM (Europe/Berlin)`; an unknown zone falls back to UTC. */

@@ -1,3 +1,4 @@
+import { formatMoney } from './mail-formatting';
 import { mailPreviews } from './mail-previews';
 import { escapeHtml, html, SafeHtml } from './mail-renderer';
 import {
@@ -146,5 +147,13 @@ describe('notices', () => {
       expect(preview.mail.text).toContain('https://api.example.com/portal');
       expect(preview.mail.subject.length).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('formatMoney in notices', () => {
+  it('divides by the currency’s minor-unit digits', () => {
+    expect(formatMoney(1234, 'usd')).toBe('$12.34');
+    expect(formatMoney(500, 'jpy')).toBe('¥500');
+    expect(formatMoney(1250, 'kwd')).toMatch(/^KWD\s1\.250$/);
   });
 });

@@ -1,31 +1,27 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type ClickHouseAnalyticsStore, createAnalyticsStore, migrateAnalytics } from '@tollgate/analytics';
-import { type BillingProvider, createStripeBilling } from '@tollgate/billing-stripe';
-import { startStripeTestServer, type StripeTestServer } from '@tollgate/billing-stripe/testing';
-import { requestsMeter, toClickHouseDateTime, type UsageEventRow } from '@tollgate/metering-domain';
-import { UsageQueries } from '@tollgate/metering-pipeline';
-import { createConsumer, createPlan, patchConsumer } from '@tollgate/plans-data';
+import { type ClickHouseAnalyticsStore } from '@tollgate/analytics';
+import { type BillingProvider } from '@tollgate/billing-stripe';
+import { type StripeTestServer } from '@tollgate/billing-stripe/testing';
+import { requestsMeter, type UsageEventRow } from '@tollgate/metering-domain';
+import { type UsageQueries } from '@tollgate/metering-pipeline';
+import { patchConsumer } from '@tollgate/plans-data';
 import {
-  consumerCreateSchema,
   consumerPatchSchema,
   parseInput,
-  planCreateSchema,
   planDefinition,
   type PlanCreateInput,
 } from '@tollgate/plans-domain';
 import { consumerInvoiceEstimate, type InvoiceEstimateView } from '@tollgate/plans-portal';
-import {
-  createRelationalStoreFromConfig,
-  type PrismaClient,
-  type RelationalStore,
-} from '@tollgate/relational';
-import { createLogger } from '@tollgate/observability';
-import { Client } from 'pg';
+import { type PrismaClient } from '@tollgate/relational';
 import Stripe from 'stripe';
-import { type BillingWorkerLogger } from '../billing-worker-logger';
+import {
+  createTestConsumer,
+  createTestPlan,
+  insertUsageRows,
+  quietLogger,
+  resourceStack,
+  startBillingHarness,
+  usageEventRow,
+} from '../testing/billing-test-support';
 import { UsagePush } from '../usage-push/usage-push';
 import { stripeObjectKinds, stripePlanLayout } from './stripe-plan-mapping';
 import { StripeSync } from './stripe-sync';
@@ -33,24 +29,7 @@ import { StripeSync } from './stripe-sync';
 // What Stripe would invoice against what Tollgate estimates, for the same plan and usage: plans
 // synced to the Stripe test server, usage metered into chDB and pushed as meter events, then
 // Tollgate's estimate compared with Stripe's invoice preview, to the minor unit.
-const adminUrl = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const secretKey = 'sk_test_invoice_agreement';
-
-async function withAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-const quietLogger: BillingWorkerLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 /** Rows of usage: `count` events, each with these business units, counted or not, from a source. */
 interface UsageBatch {
@@ -216,11 +195,10 @@ function sumByType(entries: Array<{ type: string; amount: number }>): Record<str
 }
 
 describe('invoice agreement: Tollgate estimate = Stripe invoice preview (PostgreSQL, chDB, Stripe test server)', () => {
-  const database = `tollgate_agreement_${randomBytes(6).toString('hex')}`;
-  let relational: RelationalStore;
+  const resources = resourceStack();
   let prisma: PrismaClient;
-  let chdbDirectory: string;
   let analytics: ClickHouseAnalyticsStore;
+  let usage: UsageQueries;
   let server: StripeTestServer;
   let provider: BillingProvider;
   let sdk: Stripe;
@@ -233,84 +211,47 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
     batches.flatMap((batch) =>
       Array.from({ length: batch.count }, (): UsageEventRow => {
         offset += 1;
-        return {
-          id: randomUUID(),
-          ts: toClickHouseDateTime(around - 500 + (offset % 400)),
-          consumer_id: consumerId,
-          plan_id: planId,
+        return usageEventRow(consumerId, planId, around - 500 + (offset % 400), {
           api_id: 'api_agreement',
           endpoint: 'POST /v1/messages',
           method: 'POST',
           status: batch.counted === false ? 503 : 200,
-          request_bytes: 10,
-          response_bytes: 20,
-          latency_ms: 1,
-          upstream_latency_ms: 1,
-          cached: false,
           counted: batch.counted ?? true,
           usage: batch.usage ?? {},
           source: batch.source ?? 'gateway',
           log_topic: 'invoice-agreement-test',
-          log_partition: 0,
-          log_offset: String(offset),
-        };
+        });
       }),
     );
 
   beforeAll(async () => {
-    await withAdmin(`CREATE DATABASE "${database}"`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    relational = await createRelationalStoreFromConfig({
-      DATABASE_URL: url.toString(),
-      TOLLGATE_DATA_DIR: '/nonexistent',
-    });
-    prisma = relational.prisma;
-    chdbDirectory = await mkdtemp(join(tmpdir(), 'tollgate-invoice-agreement-'));
-    analytics = await createAnalyticsStore({
-      database: `invoice_agreement_${process.pid}_${randomBytes(4).toString('hex')}`,
-      dataDirectory: chdbDirectory,
-    });
-    await migrateAnalytics(analytics);
-    server = await startStripeTestServer({ now: () => clock });
-    provider = createStripeBilling({
-      secretKey,
-      apiBase: server.url,
-      logger: createLogger({ app: 'invoice-agreement-test', level: 'silent' }),
-      retry: { initialDelayMs: 5, maxDelayMs: 20 },
-    });
+    ({
+      prisma,
+      analytics,
+      usage,
+      stripe: server,
+      provider,
+    } = await resources.add(startBillingHarness({ name: 'invoice_agreement', secretKey, now: () => clock })));
     sdk = new Stripe(secretKey, { host: server.host, port: server.port, protocol: 'http' });
 
     const consumers = new Map<string, { consumerId: string; planId: string }>();
     for (const [index, scenario] of scenarios.entries()) {
-      const plan = await createPlan(
-        prisma,
-        parseInput(planCreateSchema, { name: `Agreement ${index + 1}`, ...scenario.plan }),
-      );
+      const plan = await createTestPlan(prisma, { name: `Agreement ${index + 1}`, ...scenario.plan });
       const earlier = scenario.movedFrom
-        ? await createPlan(
-            prisma,
-            parseInput(planCreateSchema, {
-              name: `Agreement ${index + 1} before`,
-              ...scenario.movedFrom.plan,
-            }),
-          )
+        ? await createTestPlan(prisma, { name: `Agreement ${index + 1} before`, ...scenario.movedFrom.plan })
         : undefined;
-      const consumer = await createConsumer(
-        prisma,
-        parseInput(consumerCreateSchema, {
-          name: `Consumer ${index + 1}`,
-          email: `agreement-${index + 1}@acme.test`,
-          planId: earlier?.id ?? plan.id,
-        }),
-      );
+      const consumer = await createTestConsumer(prisma, {
+        name: `Consumer ${index + 1}`,
+        email: `agreement-${index + 1}@acme.test`,
+        planId: earlier?.id ?? plan.id,
+      });
       if (scenario.movedFrom && earlier) {
         // Usage on the earlier plan, then the move: a new subscription, created after that usage.
         const began = (await prisma.subscription.findFirstOrThrow({ where: { consumerId: consumer.id } }))
           .createdAt;
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, began.getTime() + 600 - Date.now())));
         const before = usageRows(consumer.id, earlier.id, scenario.movedFrom.usage, Date.now());
-        await analytics.insert('usage_events', before, { deduplicationToken: `agreement:${earlier.id}` });
+        await insertUsageRows(analytics, before);
         await new Promise((resolve) => setTimeout(resolve, 50));
         await patchConsumer(prisma, consumer.id, parseInput(consumerPatchSchema, { planId: plan.id }));
       }
@@ -323,10 +264,9 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
     for (const scenario of scenarios) {
       const { consumerId, planId } = consumers.get(scenario.name) as { consumerId: string; planId: string };
       const rows = usageRows(consumerId, planId, scenario.usage, clock);
-      await analytics.insert('usage_events', rows, { deduplicationToken: `agreement:${planId}` });
+      await insertUsageRows(analytics, rows);
     }
     clock += 1_000;
-    const usage = new UsageQueries(analytics);
     await new UsagePush({ prisma, usage, provider, logger: quietLogger, now: () => new Date(clock) }).run();
 
     const priceTypes = new Map<string, string>();
@@ -370,16 +310,7 @@ describe('invoice agreement: Tollgate estimate = Stripe invoice preview (Postgre
     }
   }, 180_000);
 
-  afterAll(async () => {
-    await server?.close();
-    if (analytics) {
-      await analytics.command(`DROP DATABASE IF EXISTS \`${analytics.database}\``);
-      await analytics.close();
-    }
-    if (chdbDirectory) await rm(chdbDirectory, { recursive: true, force: true });
-    await relational?.close();
-    await withAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  }, 60_000);
+  afterAll(() => resources.close(), 60_000);
 
   const comparison = (name: string): Compared => {
     const found = compared.get(name);

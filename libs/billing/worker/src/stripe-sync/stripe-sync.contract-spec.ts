@@ -1,39 +1,22 @@
-import { randomBytes } from 'node:crypto';
-import { type BillingProvider, createStripeBilling } from '@tollgate/billing-stripe';
-import { startStripeTestServer, type StripeTestServer } from '@tollgate/billing-stripe/testing';
+import { type BillingProvider } from '@tollgate/billing-stripe';
+import { type StripeTestServer } from '@tollgate/billing-stripe/testing';
 import { ConflictError, ValidationError } from '@tollgate/errors';
-import { createConsumer, createPlan, patchPlan, processStripeEvent } from '@tollgate/plans-data';
-import { consumerCreateSchema, parseInput, planCreateSchema, planPatchSchema } from '@tollgate/plans-domain';
+import { patchPlan, processStripeEvent } from '@tollgate/plans-data';
+import { parseInput, planPatchSchema } from '@tollgate/plans-domain';
+import { type PrismaClient } from '@tollgate/relational';
 import {
-  createRelationalStoreFromConfig,
-  type PrismaClient,
-  type RelationalStore,
-} from '@tollgate/relational';
-import { createLogger } from '@tollgate/observability';
-import { Client } from 'pg';
-import { type BillingWorkerLogger } from '../billing-worker-logger';
+  createScratchDatabase,
+  createTestConsumer,
+  createTestPlan,
+  quietLogger,
+  resourceStack,
+  startStripeBilling,
+} from '../testing/billing-test-support';
 import { meterEventNameFor } from './stripe-plan-mapping';
 import { StripeSync } from './stripe-sync';
 
 // Plans, consumers and subscriptions synced to the Stripe test server through the official SDK,
 // recorded in a scratch PostgreSQL database.
-const adminUrl = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-async function withAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-const quietLogger: BillingWorkerLogger = {
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -45,8 +28,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
-  const database = `tollgate_sync_${randomBytes(6).toString('hex')}`;
-  let relational: RelationalStore;
+  const resources = resourceStack();
   let prisma: PrismaClient;
   let stripe: StripeTestServer;
   let provider: BillingProvider;
@@ -57,68 +39,44 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
   let freeConsumerId: string;
 
   beforeAll(async () => {
-    await withAdmin(`CREATE DATABASE "${database}"`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    relational = await createRelationalStoreFromConfig({
-      DATABASE_URL: url.toString(),
-      TOLLGATE_DATA_DIR: '/nonexistent',
-    });
-    prisma = relational.prisma;
-    stripe = await startStripeTestServer();
-    provider = createStripeBilling({
-      secretKey: 'sk_test_sync',
-      apiBase: stripe.url,
-      logger: createLogger({ app: 'stripe-sync-test', level: 'silent' }),
-    });
+    ({ prisma } = await resources.add(createScratchDatabase('tollgate_sync')));
+    ({ server: stripe, provider } = await resources.add(startStripeBilling({ secretKey: 'sk_test_sync' })));
     sync = new StripeSync({ prisma, provider, logger: quietLogger });
 
-    const paid = await createPlan(
-      prisma,
-      parseInput(planCreateSchema, {
-        name: 'Growth',
-        quota: { limit: 10_000, period: 'month' },
-        prices: [
-          { type: 'flat', amountMinor: 4900, currency: 'usd' },
-          { type: 'per_unit', unitAmountMinor: 1, currency: 'usd' },
-          {
-            type: 'graduated',
-            currency: 'usd',
-            meter: 'sms',
-            tiers: [
-              { upTo: 100, unitAmountMinor: 0 },
-              { upTo: null, unitAmountMinor: 4, flatAmountMinor: 50 },
-            ],
-          },
-          { type: 'package', packageSize: 1000, amountMinor: 200, currency: 'usd', meter: 'emails' },
-        ],
-      }),
-    );
+    const paid = await createTestPlan(prisma, {
+      name: 'Growth',
+      quota: { limit: 10_000, period: 'month' },
+      prices: [
+        { type: 'flat', amountMinor: 4900, currency: 'usd' },
+        { type: 'per_unit', unitAmountMinor: 1, currency: 'usd' },
+        {
+          type: 'graduated',
+          currency: 'usd',
+          meter: 'sms',
+          tiers: [
+            { upTo: 100, unitAmountMinor: 0 },
+            { upTo: null, unitAmountMinor: 4, flatAmountMinor: 50 },
+          ],
+        },
+        { type: 'package', packageSize: 1000, amountMinor: 200, currency: 'usd', meter: 'emails' },
+      ],
+    });
     paidPlanId = paid.id;
-    const free = await createPlan(
-      prisma,
-      parseInput(planCreateSchema, { name: 'Free', tier: 'free', quota: { limit: 100, period: 'month' } }),
-    );
+    const free = await createTestPlan(prisma, {
+      name: 'Free',
+      tier: 'free',
+      quota: { limit: 100, period: 'month' },
+    });
     freePlanId = free.id;
     paidConsumerId = (
-      await createConsumer(
-        prisma,
-        parseInput(consumerCreateSchema, { name: 'Paying', email: 'pay@acme.test', planId: paidPlanId }),
-      )
+      await createTestConsumer(prisma, { name: 'Paying', email: 'pay@acme.test', planId: paidPlanId })
     ).id;
     freeConsumerId = (
-      await createConsumer(
-        prisma,
-        parseInput(consumerCreateSchema, { name: 'Trying', email: 'try@acme.test', planId: freePlanId }),
-      )
+      await createTestConsumer(prisma, { name: 'Trying', email: 'try@acme.test', planId: freePlanId })
     ).id;
   }, 120_000);
 
-  afterAll(async () => {
-    await stripe?.close();
-    await relational?.close();
-    await withAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  }, 60_000);
+  afterAll(() => resources.close(), 60_000);
 
   const objectsOf = (kind: string) => [...stripe.objects.values()].filter((object) => object.object === kind);
   const posts = () => stripe.calls.filter((call) => call.method === 'POST');
@@ -308,10 +266,11 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
   });
 
   it("lists the consumer's Stripe invoices, and none for a consumer without a Stripe customer", async () => {
-    const newcomer = await createConsumer(
-      prisma,
-      parseInput(consumerCreateSchema, { name: 'New', email: 'new@acme.test', planId: freePlanId }),
-    );
+    const newcomer = await createTestConsumer(prisma, {
+      name: 'New',
+      email: 'new@acme.test',
+      planId: freePlanId,
+    });
     const postsBefore = posts().length;
     expect(await sync.invoices({ consumerId: newcomer.id, limit: 10 })).toEqual([]);
     expect(posts()).toHaveLength(postsBefore);
@@ -390,14 +349,11 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
   });
 
   it('follows customer.subscription.updated: status, and a plan change to the plan of the new price', async () => {
-    const scale = await createPlan(
-      prisma,
-      parseInput(planCreateSchema, {
-        name: 'Scale',
-        quota: { limit: 1_000_000, period: 'month' },
-        prices: [{ type: 'flat', amountMinor: 29_900, currency: 'usd' }],
-      }),
-    );
+    const scale = await createTestPlan(prisma, {
+      name: 'Scale',
+      quota: { limit: 1_000_000, period: 'month' },
+      prices: [{ type: 'flat', amountMinor: 29_900, currency: 'usd' }],
+    });
     await sync.syncPlan(scale.id);
     const scalePrice = await prisma.stripeObject.findFirstOrThrow({
       where: { kind: 'price', localId: { startsWith: `${scale.id}:v1:` } },
@@ -451,10 +407,11 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
   });
 
   it('links the subscription when Stripe delivers its update before the checkout completion', async () => {
-    const early = await createConsumer(
-      prisma,
-      parseInput(consumerCreateSchema, { name: 'Early', email: 'early@acme.test', planId: freePlanId }),
-    );
+    const early = await createTestConsumer(prisma, {
+      name: 'Early',
+      email: 'early@acme.test',
+      planId: freePlanId,
+    });
     await sync.checkout({
       consumerId: early.id,
       planId: paidPlanId,

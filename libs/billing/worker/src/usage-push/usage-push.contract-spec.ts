@@ -1,66 +1,34 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type ClickHouseAnalyticsStore, createAnalyticsStore, migrateAnalytics } from '@tollgate/analytics';
-import { type BillingProvider, createStripeBilling, type UsageReport } from '@tollgate/billing-stripe';
-import { startStripeTestServer, type StripeTestServer } from '@tollgate/billing-stripe/testing';
-import { lateCorrection, toClickHouseDateTime, type UsageEventRow } from '@tollgate/metering-domain';
-import { UsageQueries } from '@tollgate/metering-pipeline';
-import { createConsumer, createPlan } from '@tollgate/plans-data';
-import { consumerCreateSchema, parseInput, planCreateSchema } from '@tollgate/plans-domain';
-import {
-  createRelationalStoreFromConfig,
-  type PrismaClient,
-  type RelationalStore,
-} from '@tollgate/relational';
-import { createLogger } from '@tollgate/observability';
-import { Client } from 'pg';
-import { type BillingWorkerLogger } from '../billing-worker-logger';
+import { type ClickHouseAnalyticsStore } from '@tollgate/analytics';
+import { type BillingProvider, type UsageReport } from '@tollgate/billing-stripe';
+import { type StripeTestServer } from '@tollgate/billing-stripe/testing';
+import { lateCorrection, type UsageEventRow } from '@tollgate/metering-domain';
+import { type UsageQueries } from '@tollgate/metering-pipeline';
+import { type PrismaClient } from '@tollgate/relational';
 import { meterEventNameFor } from '../stripe-sync/stripe-plan-mapping';
 import { StripeSync } from '../stripe-sync/stripe-sync';
+import {
+  createTestPlan,
+  insertUsageRows,
+  recordingLogger,
+  resourceStack,
+  startBillingHarness,
+  syncedSubscriber,
+  usageEventRow,
+} from '../testing/billing-test-support';
 import { UsagePush } from './usage-push';
 
 // Exactly-once usage push against the real PostgreSQL (a scratch database), chDB and the
 // Stripe-compatible test server driven by the official SDK.
-const adminUrl = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-async function withAdmin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-interface LogEntry {
-  level: 'info' | 'warn' | 'error';
-  fields: object;
-  message: string;
-}
-
-function recordingLogger(entries: LogEntry[]): BillingWorkerLogger {
-  return {
-    info: (fields, message) => entries.push({ level: 'info', fields, message }),
-    warn: (fields, message) => entries.push({ level: 'warn', fields, message }),
-    error: (fields, message) => entries.push({ level: 'error', fields, message }),
-  };
-}
 
 describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test server)', () => {
-  const database = `tollgate_push_${randomBytes(6).toString('hex')}`;
-  let relational: RelationalStore;
+  const resources = resourceStack();
   let prisma: PrismaClient;
-  let chdbDirectory: string;
   let analytics: ClickHouseAnalyticsStore;
+  let usage: UsageQueries;
   let stripe: StripeTestServer;
   let provider: BillingProvider;
-  const logs: LogEntry[] = [];
-  const logger = recordingLogger(logs);
+  const logger = recordingLogger();
   let clock = Date.now();
-  let offset = 0;
 
   let consumerId: string;
   let planId: string;
@@ -71,93 +39,37 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
   let createdAt: number;
 
   beforeAll(async () => {
-    await withAdmin(`CREATE DATABASE "${database}"`);
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    relational = await createRelationalStoreFromConfig({
-      DATABASE_URL: url.toString(),
-      TOLLGATE_DATA_DIR: '/nonexistent',
-    });
-    prisma = relational.prisma;
-    chdbDirectory = await mkdtemp(join(tmpdir(), 'tollgate-usage-push-'));
-    analytics = await createAnalyticsStore({
-      database: `usage_push_${process.pid}_${randomBytes(4).toString('hex')}`,
-      dataDirectory: chdbDirectory,
-    });
-    await migrateAnalytics(analytics);
     // The server's clock is the test's, so meter event timestamps are judged against it.
-    stripe = await startStripeTestServer({ now: () => clock });
-    provider = createStripeBilling({
-      secretKey: 'sk_test_usage_push',
-      apiBase: stripe.url,
-      logger: createLogger({ app: 'usage-push-test', level: 'silent' }),
-      retry: { initialDelayMs: 5, maxDelayMs: 20 },
-    });
+    ({ prisma, analytics, usage, stripe, provider } = await resources.add(
+      startBillingHarness({ name: 'usage_push', secretKey: 'sk_test_usage_push', now: () => clock }),
+    ));
 
-    const plan = await createPlan(
-      prisma,
-      parseInput(planCreateSchema, {
-        name: 'Metered',
-        quota: { limit: 100_000, period: 'month' },
-        prices: [
-          { type: 'flat', amountMinor: 1000, currency: 'usd' },
-          { type: 'per_unit', unitAmountMinor: 2, currency: 'usd' },
-          { type: 'per_unit', unitAmountMinor: 5, currency: 'usd', meter: 'sms' },
-        ],
-      }),
-    );
+    const plan = await createTestPlan(prisma, {
+      name: 'Metered',
+      quota: { limit: 100_000, period: 'month' },
+      prices: [
+        { type: 'flat', amountMinor: 1000, currency: 'usd' },
+        { type: 'per_unit', unitAmountMinor: 2, currency: 'usd' },
+        { type: 'per_unit', unitAmountMinor: 5, currency: 'usd', meter: 'sms' },
+      ],
+    });
     planId = plan.id;
-    const consumer = await createConsumer(
-      prisma,
-      parseInput(consumerCreateSchema, { name: 'Acme', email: 'billing@acme.test', planId }),
-    );
-    consumerId = consumer.id;
-    await new StripeSync({ prisma, provider, logger }).syncAll();
-    const subscription = await prisma.subscription.findFirstOrThrow({ where: { consumerId } });
-    expect(subscription.stripeSubscriptionId).toMatch(/^sub_/);
-    subscriptionId = subscription.id;
-    customerId = subscription.stripeCustomerId as string;
-    createdAt = subscription.createdAt.getTime();
+    const subscriber = await syncedSubscriber(prisma, new StripeSync({ prisma, provider, logger }), {
+      name: 'Acme',
+      email: 'billing@acme.test',
+      planId,
+    });
+    expect(subscriber.stripeSubscriptionId).toMatch(/^sub_/);
+    ({ consumerId, subscriptionId, customerId, createdAt } = subscriber);
     clock = Math.max(Date.now(), createdAt + 1_000);
     requestsEvent = meterEventNameFor(planId, 'requests');
     smsEvent = meterEventNameFor(planId, 'sms');
   }, 120_000);
 
-  afterAll(async () => {
-    await stripe?.close();
-    if (analytics) {
-      await analytics.command(`DROP DATABASE IF EXISTS \`${analytics.database}\``);
-      await analytics.close();
-    }
-    if (chdbDirectory) await rm(chdbDirectory, { recursive: true, force: true });
-    await relational?.close();
-    await withAdmin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  }, 60_000);
+  afterAll(() => resources.close(), 60_000);
 
-  const row = (ts: number, usage: Record<string, number> = {}, consumer = consumerId): UsageEventRow => {
-    offset += 1;
-    return {
-      id: randomUUID(),
-      ts: toClickHouseDateTime(ts),
-      consumer_id: consumer,
-      plan_id: planId,
-      api_id: 'api_test',
-      endpoint: 'GET /v1/orders/:id',
-      method: 'GET',
-      status: 200,
-      request_bytes: 10,
-      response_bytes: 20,
-      latency_ms: 1,
-      upstream_latency_ms: 1,
-      cached: false,
-      counted: true,
-      usage,
-      source: 'gateway',
-      log_topic: 'usage-push-test',
-      log_partition: 0,
-      log_offset: String(offset),
-    };
-  };
+  const row = (ts: number, units: Record<string, number> = {}, consumer = consumerId): UsageEventRow =>
+    usageEventRow(consumer, planId, ts, { usage: units });
 
   /** `count` requests just before the clock, the first `withSms` reporting 2 SMS each. */
   const meter = async (count: number, withSms = 0): Promise<void> => {
@@ -165,13 +77,13 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
     const rows = Array.from({ length: count }, (_, index) =>
       row(clock - 500 + index, index < withSms ? { sms: 2 } : {}),
     );
-    await analytics.insert('usage_events', rows, { deduplicationToken: `push-test:${offset}` });
+    await insertUsageRows(analytics, rows);
   };
 
   const push = (overrides: { provider?: BillingProvider } = {}) =>
     new UsagePush({
       prisma,
-      usage: new UsageQueries(analytics),
+      usage,
       provider: overrides.provider ?? provider,
       logger,
       now: () => new Date(clock),
@@ -220,9 +132,9 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
     const late = row(createdAt + 200);
     const correction = lateCorrection(late, clock, 1_000);
     if (correction === null) throw new Error('the event should be late');
-    await analytics.insert('usage_events', [late], { deduplicationToken: `push-test:late:${offset}` });
+    await insertUsageRows(analytics, [late]);
     await analytics.insert('usage_corrections', [correction], {
-      deduplicationToken: `push-test:correction:${offset}`,
+      deduplicationToken: `push-test:correction:${late.id}`,
     });
     const before = stripe.meterEvents.length;
     const summary = await push().run();
@@ -303,38 +215,31 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
     const before = meterEventCalls().length;
     await push().run();
     expect(meterEventCalls()).toHaveLength(before);
-    const warning = logs.find((entry) => entry.message.startsWith('Metered total is below'));
+    const warning = logger.lines.find((entry) => entry.message.startsWith('Metered total is below'));
     expect(warning?.fields).toMatchObject({ meter: 'sms', metered: '6', reported: '50' });
     await prisma.usageLedger.update({ where: { id: ledger.id }, data: { reported: 6n } });
   });
 
   it('gives an ended period its final push once, then closes its ledger after the settle delay', async () => {
-    const daily = await createPlan(
-      prisma,
-      parseInput(planCreateSchema, {
-        name: 'Daily metered',
-        quota: { limit: 1_000, period: 'day' },
-        prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'usd' }],
-      }),
-    );
-    const consumer = await createConsumer(
-      prisma,
-      parseInput(consumerCreateSchema, { name: 'Daily', email: 'daily@acme.test', planId: daily.id }),
-    );
-    await new StripeSync({ prisma, provider, logger }).syncAll();
-    const subscription = await prisma.subscription.findFirstOrThrow({ where: { consumerId: consumer.id } });
-    const customer = subscription.stripeCustomerId as string;
+    const daily = await createTestPlan(prisma, {
+      name: 'Daily metered',
+      quota: { limit: 1_000, period: 'day' },
+      prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'usd' }],
+    });
+    const subscription = await syncedSubscriber(prisma, new StripeSync({ prisma, provider, logger }), {
+      name: 'Daily',
+      email: 'daily@acme.test',
+      planId: daily.id,
+    });
+    const customer = subscription.customerId;
     const eventName = meterEventNameFor(daily.id, 'requests');
-    clock = Math.max(clock, subscription.createdAt.getTime()) + 1_000;
+    clock = Math.max(clock, subscription.createdAt) + 1_000;
     const dayEnd = Date.UTC(
       new Date(clock).getUTCFullYear(),
       new Date(clock).getUTCMonth(),
       new Date(clock).getUTCDate() + 1,
     );
-    const insert = (ts: number) =>
-      analytics.insert('usage_events', [row(ts, {}, consumer.id)], {
-        deduplicationToken: `push-test:daily:${offset}`,
-      });
+    const insert = (ts: number) => insertUsageRows(analytics, [row(ts, {}, subscription.consumerId)]);
 
     await insert(clock - 10);
     await push().run({ closePeriods: true });
@@ -354,7 +259,7 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
     const closing = await push().run({ closePeriods: true });
     expect(closing.closed).toBeGreaterThanOrEqual(1);
     const ledger = await prisma.usageLedger.findFirstOrThrow({
-      where: { subscriptionId: subscription.id, periodEnd: new Date(dayEnd) },
+      where: { subscriptionId: subscription.subscriptionId, periodEnd: new Date(dayEnd) },
     });
     expect(ledger.closedAt?.getTime()).toBe(clock);
     expect([ledger.metered, ledger.reported, ledger.acknowledged]).toEqual([2n, 2n, 2n]);
