@@ -29,6 +29,7 @@ runApp('billing-worker', billingWorkerConfigSchema, async ({ config, logger, reg
   const closing: Array<() => Promise<void>> = [];
   const jobNames: string[] = [];
   let startBilling: (() => Promise<void>) | undefined;
+  let stopBilling: (() => Promise<void>) | undefined;
 
   // Billing and reconciliation read the shared database and a ClickHouse server; without them
   // (embedded mode) the platform process runs this work itself.
@@ -88,7 +89,7 @@ runApp('billing-worker', billingWorkerConfigSchema, async ({ config, logger, reg
     });
     jobNames.push(usageReconciliationJob, ...billing.jobNames);
     startBilling = () => billing.start();
-    closing.unshift(() => billing.stop());
+    stopBilling = () => billing.stop();
   } else {
     logger.info(
       'billing and usage reconciliation not scheduled here: they need DATABASE_URL, CLICKHOUSE_URL and REDIS_URL',
@@ -114,7 +115,9 @@ runApp('billing-worker', billingWorkerConfigSchema, async ({ config, logger, reg
     },
   });
   logger.info({ opsPort: ops.port, jobsBoard: board?.basePath ?? null }, 'billing worker is running');
+  // Quota events stop first (they send mail and queue jobs), then the jobs drain, then the rest.
   return [
+    async () => stopBilling?.(),
     () => jobs.close(),
     () => ops.close(),
     async () => board?.close(),
