@@ -16,11 +16,6 @@ export interface AdminSession {
   role: AdminRoleName;
 }
 
-export interface AdminPrincipal {
-  userId: string;
-  role: AdminRoleName;
-}
-
 const invalid = 'Invalid email or password';
 
 /** Email + password → a 12 h bearer token. The answer never says whether the email exists. */
@@ -63,19 +58,6 @@ export async function loginAdmin(
     );
   });
   return { token, expiresAt: expiresAt.toISOString(), role: user.role };
-}
-
-/** The admin user a session token belongs to, or null when it is unknown, expired or the user is disabled. */
-export async function authenticateAdminSession(
-  prisma: PrismaClient,
-  token: string,
-  now = Date.now(),
-): Promise<AdminPrincipal | null> {
-  const session = await prisma.session.findUnique({ where: { tokenHash: sha256Hex(token) } });
-  if (!session || session.subjectType !== 'admin' || session.expiresAt.getTime() <= now) return null;
-  const user = await prisma.adminUser.findUnique({ where: { id: session.subjectId } });
-  if (!user || user.disabledAt) return null;
-  return { userId: user.id, role: user.role };
 }
 
 /** What a live admin session stands for: an admin user, or a sign-in with the bootstrap token (owner). */

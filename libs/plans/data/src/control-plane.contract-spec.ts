@@ -16,7 +16,8 @@ import {
   type RelationalStore,
 } from '@tollgate/relational';
 import { Client } from 'pg';
-import { authenticateAdminSession, loginAdmin } from './admin-sessions';
+import { loginAdmin, resolveAdminSession } from './admin-sessions';
+import { AdminTokens } from './admin-tokens';
 import { createAdminUser, patchAdminUser } from './admin-users';
 import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey } from './api-keys';
 import { createApi, findApiByIngestToken, getApi, issueIngestToken, patchApi } from './apis';
@@ -409,15 +410,18 @@ describe('control-plane use cases (PostgreSQL)', () => {
       expect(stored.passwordHash).toMatch(/^scrypt\$32768\$8\$1\$/);
 
       const session = await loginAdmin(prisma, { email: 'viewer@example.test', password });
-      expect(await authenticateAdminSession(prisma, session.token)).toEqual({
+      const adminTokens = new AdminTokens(prisma);
+      expect(await resolveAdminSession(prisma, adminTokens, session.token)).toEqual({
+        kind: 'user',
         userId: viewer.id,
         role: 'viewer',
+        expiresAt: session.expiresAt,
       });
       expect(
         await rejection(loginAdmin(prisma, { email: 'viewer@example.test', password: 'wrong one!' })),
       ).toBeInstanceOf(UnauthenticatedError);
       await patchAdminUser(prisma, viewer.id, { disabled: true }, actor);
-      expect(await authenticateAdminSession(prisma, session.token)).toBeNull();
+      expect(await resolveAdminSession(prisma, adminTokens, session.token)).toBeNull();
       expect(await rejection(loginAdmin(prisma, { email: 'viewer@example.test', password }))).toBeInstanceOf(
         UnauthenticatedError,
       );
