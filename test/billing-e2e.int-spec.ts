@@ -149,6 +149,8 @@ describe('billing end to end (Kafka, PostgreSQL, Redis, chDB, SMTP, Stripe test 
       LATE_EVENT_GRACE_MS: String(lateEventGraceMs),
       METERING_FLUSH_MS: '200',
       GATEWAY_TOKEN: gatewayToken,
+      // The webhook receiver listens on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     });
     const gatewayPort = await freePort();
     const gatewayOpsPort = await freePort();

@@ -61,7 +61,11 @@ describe('portal billing endpoints (embedded platform, Postgres)', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
     await withPostgres((client) => client.query(`CREATE DATABASE ${database}`));
-    embedded = await startEmbeddedPlatform('portal-billing', { DATABASE_URL: databaseUrl(database) });
+    embedded = await startEmbeddedPlatform('portal-billing', {
+      DATABASE_URL: databaseUrl(database),
+      // The receiver listens on 127.0.0.1.
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
     admin = adminClient(() => embedded.demo.apiUrl, embedded.demo.adminToken);
     portal = portalClient(() => embedded);
     sql = new Client({ connectionString: databaseUrl(database) });
@@ -223,6 +227,36 @@ describe('portal billing endpoints (embedded platform, Postgres)', () => {
       `/api/admin/consumers/${alice.consumerId}/webhook-deliveries`,
     );
     expect(adminDeliveries.map((entry) => entry.id)).toEqual([delivery.id]);
+  });
+
+  it('rate-limits test deliveries to five a minute per consumer, with Retry-After', async () => {
+    const carol = await verifiedDeveloper(embedded, 'carol@example.com', 'Carol');
+    // Nothing listens on port 1: each test delivery fails at once with a refused connection.
+    await json(
+      await portal('/alert-settings', {
+        method: 'PUT',
+        cookie: carol.cookie,
+        json: { billingEmails: [], webhookUrl: 'http://127.0.0.1:1/hook' },
+      }),
+    );
+    // The window is a calendar minute: start well inside one so all six calls share it.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_100 - intoMinute));
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const delivery = await json<Delivery>(
+        await portal('/webhooks/test', { method: 'POST', cookie: carol.cookie }),
+      );
+      expect(delivery).toMatchObject({ status: 'failed', responseStatus: null });
+    }
+    const refused = await portal('/webhooks/test', { method: 'POST', cookie: carol.cookie });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect((await problem(refused, 429)).status).toBe(429);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const logged = await json<Delivery[]>(await portal('/webhooks/deliveries', { cookie: carol.cookie }));
+    expect(logged).toHaveLength(5);
+    // Another consumer's allowance is its own (bob has no URL: 400, not 429).
+    expect((await portal('/webhooks/test', { method: 'POST', cookie: bob.cookie })).status).toBe(400);
   });
 
   it('estimates the period bill and forecasts it on a pay-per-call plan', async () => {

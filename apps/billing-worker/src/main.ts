@@ -81,6 +81,7 @@ runApp('billing-worker', billingWorkerConfigSchema, async ({ config, logger, reg
       eventLog,
       quotaEventsTopic: config.QUOTA_EVENTS_TOPIC,
       logger,
+      registry,
       publicUrl: config.PUBLIC_URL ?? 'http://127.0.0.1:3000',
       ...billingSettings(config),
       onSubscriptionsChanged: async () => {

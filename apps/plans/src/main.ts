@@ -95,6 +95,7 @@ runApp('plans', plansConfigSchema, async ({ config, logger, registry }) => {
         logger,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         attempts: 1,
+        allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       }),
       ingest: new EventIngestion({
         prisma: relational.prisma,

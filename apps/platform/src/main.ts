@@ -96,6 +96,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
     eventLog,
     quotaEventsTopic: config.QUOTA_EVENTS_TOPIC,
     logger,
+    registry,
     publicUrl,
     ...billingSettings(config),
     onSubscriptionsChanged: async () => {
@@ -146,6 +147,7 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
         logger,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
         attempts: 1,
+        allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
       }),
       jobs: { jobs, names: [usageReconciliationJob, ...billing.jobNames] },
       billingLinks: billing.stripeSync,

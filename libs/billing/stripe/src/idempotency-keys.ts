@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
  */
 export const idempotencyKeys = {
   product: (planId: string, version: number): string => `tollgate:product:${planId}:v${version}`,
+  productUpdate: (productId: string, revision: string): string =>
+    `tollgate:product-update:${productId}:${revision}`,
   price: (priceId: string, version: number): string => `tollgate:price:${priceId}:v${version}`,
   meter: (meterId: string): string => `tollgate:meter:${meterId}`,
   customer: (consumerId: string): string => `tollgate:customer:${consumerId}`,

@@ -12,6 +12,7 @@ import {
   type PortalSessionInput,
   type PriceInput,
   type ProductInput,
+  type ProductUpdateInput,
   type SessionRef,
   type StripeRef,
   type SubscriptionInput,
@@ -175,6 +176,18 @@ export function createStripeBilling(options: StripeBillingOptions): BillingProvi
         const product = await run('product retrieve', () => stripe.products.retrieve(id));
         return { id: product.id };
       }
+    },
+
+    async updateProduct(productId: string, update: ProductUpdateInput): Promise<StripeRef> {
+      const product = await run('product update', () =>
+        stripe.products.update(
+          productId,
+          // An empty description is how Stripe removes one.
+          { name: update.name, description: update.description ?? '' },
+          { idempotencyKey: idempotencyKeys.productUpdate(productId, update.revision) },
+        ),
+      );
+      return { id: product.id };
     },
 
     async ensureMeter(meter: MeterInput): Promise<StripeRef> {

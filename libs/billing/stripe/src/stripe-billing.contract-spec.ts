@@ -108,6 +108,29 @@ describe('Stripe billing adapter against the Stripe test server', () => {
     expect(objectsOf('product')).toHaveLength(1);
   });
 
+  it('updates the name and description of a product, replaying a retried update', async () => {
+    const product = await billing.ensureProduct({
+      planId: 'plan_pro',
+      version: 1,
+      name: 'Pro',
+      description: 'For teams',
+    });
+    const update = { name: 'Pro Plus', description: null, revision: 'r1' };
+    expect(await billing.updateProduct(product.id, update)).toEqual({ id: product.id });
+    expect(server.objects.get(product.id)).toMatchObject({ name: 'Pro Plus', description: null });
+    await billing.updateProduct(product.id, update);
+    const updates = server.calls.filter((call) => call.path === `/v1/products/${product.id}`);
+    expect(updates.map((call) => call.idempotencyKey)).toEqual([
+      `tollgate:product-update:${product.id}:r1`,
+      `tollgate:product-update:${product.id}:r1`,
+    ]);
+    await billing.updateProduct(product.id, { name: 'Pro', description: 'Back again', revision: 'r2' });
+    expect(server.objects.get(product.id)).toMatchObject({ name: 'Pro', description: 'Back again' });
+    await expect(
+      billing.updateProduct('prod_missing', { name: 'Ghost', description: null, revision: 'r1' }),
+    ).rejects.toBeInstanceOf(DomainError);
+  });
+
   it('maps a missing currency to a validation error naming currency', async () => {
     const product = await billing.ensureProduct({ planId: 'plan_basic', version: 1, name: 'Basic' });
     const attempt = billing.ensurePrice({

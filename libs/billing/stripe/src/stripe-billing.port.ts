@@ -8,6 +8,18 @@ export interface ProductInput {
   description?: string;
 }
 
+/** New content of a product created by `ensureProduct` (e.g. the plan was renamed). */
+export interface ProductUpdateInput {
+  name: string;
+  /** Null removes the description. */
+  description: string | null;
+  /**
+   * Names this change, e.g. a fingerprint of the new content and of the recorded state it
+   * replaces: a retried update replays Stripe's first answer, another change is sent anew.
+   */
+  revision: string;
+}
+
 export interface MeterInput {
   /** Tollgate meter id. */
   meterId: string;
@@ -121,6 +133,8 @@ export interface SessionRef {
 
 export interface BillingProvider {
   ensureProduct(plan: ProductInput): Promise<StripeRef>;
+  /** Updates the name and description of a product (by its Stripe id). */
+  updateProduct(productId: string, update: ProductUpdateInput): Promise<StripeRef>;
   ensureMeter(meter: MeterInput): Promise<StripeRef>;
   ensurePrice(price: PriceInput): Promise<StripeRef>;
   ensureCustomer(consumer: CustomerInput): Promise<StripeRef>;

@@ -93,6 +93,44 @@ describe('Stripe test server', () => {
     expect([...server.objects.values()].filter((object) => object.object === 'customer')).toHaveLength(2);
   });
 
+  it('updates a product in place (POST /v1/products/{id}) and answers 404 for an unknown one', async () => {
+    const created = await stripe.products.create({
+      id: 'prod_renamed',
+      name: 'Pro',
+      description: 'For teams',
+      metadata: { plan: 'plan_pro', tier: '2' },
+    });
+    const updated = await stripe.products.update(
+      created.id,
+      { name: 'Pro Plus', description: '', metadata: { tier: '', region: 'eu' } },
+      { idempotencyKey: 'rename-1' },
+    );
+    expect(updated).toMatchObject({
+      id: 'prod_renamed',
+      name: 'Pro Plus',
+      description: null,
+      active: true,
+      metadata: { plan: 'plan_pro', region: 'eu' },
+    });
+    expect(updated.metadata).not.toHaveProperty('tier');
+    expect(await stripe.products.retrieve(created.id)).toMatchObject({ name: 'Pro Plus', description: null });
+    expect(server.objects.get('prod_renamed')).toMatchObject({ name: 'Pro Plus' });
+    // Only the fields sent change.
+    expect(await stripe.products.update(created.id, { description: 'Now bigger' })).toMatchObject({
+      name: 'Pro Plus',
+      description: 'Now bigger',
+    });
+
+    const emptied = await post(`/v1/products/${created.id}`, 'name=');
+    expect(emptied.status).toBe(400);
+    expect(emptied.body).toMatchObject({ error: { param: 'name' } });
+    const unknown = await post('/v1/products/prod_missing', 'name=Ghost');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ error: { code: 'resource_missing', param: 'id' } });
+    // Prices are not updatable here: the route stays unknown.
+    expect((await post('/v1/prices/price_1', 'active=false')).status).toBe(404);
+  });
+
   it('validates prices like Stripe', async () => {
     const product = await stripe.products.create({ name: 'P' });
     const cases: Array<[string, string]> = [

@@ -287,6 +287,34 @@ export async function startStripeTestServer(
     });
   };
 
+  /**
+   * `POST /v1/products/{id}`: the fields sent change, as on Stripe: an empty description removes
+   * it, metadata keys merge (an empty value removes a key); the name may not be emptied.
+   */
+  const updateProduct = (product: StripeObject, params: FormParams): StripeObject => {
+    const name = text(params, 'name');
+    if (name === '')
+      throw invalid(
+        'name',
+        "You passed an empty string for 'name'. We assume empty values are an attempt to unset a parameter; however 'name' cannot be unset.",
+      );
+    const description = text(params, 'description');
+    const active = oneOf(text(params, 'active'), ['true', 'false'], 'active');
+    const metadata = { ...(product['metadata'] as Record<string, string>) };
+    for (const [key, value] of Object.entries(stringMap(record(params, 'metadata')))) {
+      if (value === '') delete metadata[key];
+      else metadata[key] = value;
+    }
+    return store({
+      ...product,
+      ...(name === undefined ? {} : { name }),
+      ...(description === undefined ? {} : { description: description === '' ? null : description }),
+      ...(active === undefined ? {} : { active: active === 'true' }),
+      metadata,
+      updated: seconds(),
+    });
+  };
+
   const parseTiers = (params: FormParams): Array<Record<string, unknown>> => {
     const tiers = list(params, 'tiers');
     if (tiers === undefined || tiers.length === 0) throw missing('tiers');
@@ -932,6 +960,8 @@ export async function startStripeTestServer(
     filters?: Record<string, (object: StripeObject, value: FormValue) => boolean>;
     /** Refuses list parameters Stripe refuses (e.g. a filter naming a missing object). */
     validateList?: (params: FormParams) => void;
+    /** `POST <path>/{id}`: changes the object and returns it. */
+    update?: (object: StripeObject, params: FormParams) => StripeObject;
   }
 
   const equals =
@@ -940,7 +970,12 @@ export async function startStripeTestServer(
       String(object[field]) === value;
 
   const collections: Record<string, Collection> = {
-    '/v1/products': { object: 'product', create: createProduct, filters: { active: equals('active') } },
+    '/v1/products': {
+      object: 'product',
+      create: createProduct,
+      update: updateProduct,
+      filters: { active: equals('active') },
+    },
     '/v1/prices': {
       object: 'price',
       create: createPrice,
@@ -1016,11 +1051,13 @@ export async function startStripeTestServer(
     }
     const single = /^(.*)\/([^/]+)$/.exec(path);
     const parent = single ? collections[single[1] ?? ''] : undefined;
-    if (single && parent?.filters !== undefined && method === 'GET') {
+    const readable = method === 'GET' && parent?.filters !== undefined;
+    const updatable = method === 'POST' && parent?.update !== undefined;
+    if (single && parent && (readable || updatable)) {
       const id = single[2] ?? '';
       const found = find(id, parent.object);
       if (found === undefined) throw noSuch(parent.object.replace(/^.*\./, ''), id, 'id', 404);
-      return found;
+      return updatable && parent.update ? parent.update(found, params) : found;
     }
     throw new StripeApiFailure(
       404,

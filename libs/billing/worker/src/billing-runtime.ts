@@ -11,6 +11,7 @@ import { Dunning } from './dunning/dunning';
 import { defineStripeJobs, stripeSyncJobName, usagePushJobName } from './stripe-sync/stripe-jobs';
 import { StripeSync } from './stripe-sync/stripe-sync';
 import { UsagePush } from './usage-push/usage-push';
+import { type Registry } from 'prom-client';
 
 export interface BillingRuntimeOptions {
   prisma: PrismaClient;
@@ -25,12 +26,14 @@ export interface BillingRuntimeOptions {
   quotaEventsGroupId?: string;
   /** The app's pino logger. */
   logger: BillingWorkerLogger & StripeBillingLogger;
+  /** Where the billing metrics are registered (the app's /metrics). */
+  registry?: Registry;
   /** Base URL of the portal, for links in mails. */
   publicUrl: string;
   /** Absent: nothing is sent to Stripe; estimates, alerts and mail work the same. */
   stripe?: { secretKey: string; apiBase?: string };
   intervals: { syncMs: number; pushMs: number; recheckMs: number; dunningMs: number };
-  webhook: { timeoutMs: number; attempts: number };
+  webhook: { timeoutMs: number; attempts: number; allowPrivateNetworks?: boolean };
   /** Announces a changed snapshot to the gateways (downgrade, suspension, recovery). */
   onSubscriptionsChanged: () => Promise<void>;
 }
@@ -45,6 +48,7 @@ export interface BillingConfig {
   DUNNING_INTERVAL_MS: number;
   WEBHOOK_TIMEOUT_MS: number;
   WEBHOOK_ATTEMPTS: number;
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS?: boolean;
 }
 
 /** The runtime's Stripe, schedule and webhook settings from an app's configuration. */
@@ -61,7 +65,11 @@ export function billingSettings(
       recheckMs: config.ALERT_RECHECK_INTERVAL_MS,
       dunningMs: config.DUNNING_INTERVAL_MS,
     },
-    webhook: { timeoutMs: config.WEBHOOK_TIMEOUT_MS, attempts: config.WEBHOOK_ATTEMPTS },
+    webhook: {
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      attempts: config.WEBHOOK_ATTEMPTS,
+      allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    },
   };
 }
 
@@ -105,6 +113,7 @@ export async function createBillingRuntime(options: BillingRuntimeOptions): Prom
     logger,
     timeoutMs: options.webhook.timeoutMs,
     attempts: options.webhook.attempts,
+    allowPrivateNetworks: options.webhook.allowPrivateNetworks,
   });
   defineWebhookDeliveryJob(jobs, webhooks);
 
@@ -132,7 +141,7 @@ export async function createBillingRuntime(options: BillingRuntimeOptions): Prom
       logger,
     });
     stripeSync = new StripeSync({ prisma, provider, logger });
-    const push = new UsagePush({ prisma, usage, provider, logger });
+    const push = new UsagePush({ prisma, usage, provider, logger, registry: options.registry });
     await defineStripeJobs(
       jobs,
       { sync: stripeSync, push },

@@ -4,7 +4,7 @@ import { type Registry } from 'prom-client';
 import { type Dispatcher } from 'undici';
 import { type AccessLogEvent, crossedThresholds, parseUsageHeader } from '@tollgate/access-log';
 import { type Problem } from '@tollgate/errors';
-import { formatMinorAmount, quotaCeiling, refusedBySpendCap } from '@tollgate/gateway-enforcement';
+import { quotaCeiling, refusedBySpendCap } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
@@ -18,7 +18,7 @@ import {
 } from './api-key-extraction';
 import { isCounted } from './counting-policy';
 import { GatewayMetrics, type RequestOutcome, registerAccessLogEmitterMetrics } from './gateway-metrics';
-import { gatewayProblem, internalErrorProblem, writeProblem } from './gateway-problems';
+import { gatewayProblem, internalErrorProblem, spendCapProblem, writeProblem } from './gateway-problems';
 import { identifyJwtConsumer } from './jwt-identification';
 import { looksLikeJwt } from './jwt-verifier';
 import { clientResponseHeaders, upstreamRequestHeaders } from './proxy-headers';
@@ -660,22 +660,10 @@ class Exchange implements Dispatcher.DispatchHandler {
     const cap = (this.consumer as CompiledConsumer).record.spendCap as NonNullable<
       CompiledConsumer['record']['spendCap']
     >;
-    const resetsAt = new Date(window.end).toISOString();
     const headers = ['retry-after', String(secondsUntil(window.end, now))];
     appendQuotaHeaders(headers, quotaStanding(limit, this.used, window, now), this.rate);
     this.reject(
-      gatewayProblem(
-        'spend_cap_reached',
-        `Your monthly spend cap of ${formatMinorAmount(cap.amountMinor, cap.currency)} is reached (${cap.units} billable requests); it resets at ${resetsAt}. Raise or remove it in the portal.`,
-        {
-          limit: 'spend_cap',
-          capMinor: cap.amountMinor,
-          currency: cap.currency,
-          capUnits: cap.units,
-          resetsAt,
-          upgradeUrl: this.pipeline.upgradeUrl,
-        },
-      ),
+      spendCapProblem(cap, new Date(window.end).toISOString(), this.pipeline.upgradeUrl),
       'spend_capped',
       headers,
     );

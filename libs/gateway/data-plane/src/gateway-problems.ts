@@ -1,5 +1,6 @@
 import { type ServerResponse } from 'node:http';
 import { DomainError, type ErrorCode, type Problem, PROBLEM_CONTENT_TYPE, toProblem } from '@tollgate/errors';
+import { formatMinorAmount, type SpendCapLimit } from '@tollgate/gateway-enforcement';
 
 type ProblemHead = Pick<Problem, 'type' | 'title' | 'status'>;
 
@@ -22,6 +23,26 @@ export function gatewayProblem(
   return extensions === undefined
     ? { type: head.type, title: head.title, status: head.status, detail }
     : { type: head.type, title: head.title, status: head.status, detail, ...extensions };
+}
+
+/**
+ * The 402 of a reached spend cap, the same from the gateway and from the embeddable meter:
+ * `resetsAt` is the end of the billing period (ISO 8601), when the cap frees again.
+ */
+export function spendCapProblem(cap: SpendCapLimit, resetsAt: string, upgradeUrl: string): Problem {
+  const amount = formatMinorAmount(cap.amountMinor, cap.currency, cap.minorDigits);
+  return gatewayProblem(
+    'spend_cap_reached',
+    `Your monthly spend cap of ${amount} is reached (${cap.units} billable requests); it resets at ${resetsAt}. Raise or remove it in the portal.`,
+    {
+      limit: 'spend_cap',
+      capMinor: cap.amountMinor,
+      currency: cap.currency,
+      capUnits: cap.units,
+      resetsAt,
+      upgradeUrl,
+    },
+  );
 }
 
 let internal: Problem | undefined;

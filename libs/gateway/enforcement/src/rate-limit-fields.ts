@@ -1,3 +1,6 @@
+// The quota ceiling is shared with the control plane, which sizes spend caps by it.
+export { quotaCeiling } from '@tollgate/gateway-snapshot';
+
 /** One limit as the IETF RateLimit fields describe it (draft-ietf-httpapi-ratelimit-headers). */
 export interface LimitStanding {
   /** Policy name, a structured-field key such as `rate` or `quota`. */
@@ -40,13 +43,4 @@ export function quotaWarningLevel(used: number, limit: number): number | null {
 /** Rate-limit window of a GCRA limit: the time it takes to refill a full burst, at least 1 s. */
 export function rateWindowSeconds(perSecond: number, burst: number): number {
   return Math.max(1, Math.ceil(Math.max(1, burst) / perSecond));
-}
-
-/**
- * The hard ceiling of a period quota: `limit` without an overage buffer, else
- * limit × (1 + bufferPercent/100) rounded down (integer arithmetic, so 1000 at 10 % is exactly 1100).
- */
-export function quotaCeiling(limit: number, bufferPercent: number | null | undefined): number {
-  if (bufferPercent === null || bufferPercent === undefined || bufferPercent <= 0) return limit;
-  return limit + Math.floor((limit * bufferPercent) / 100);
 }

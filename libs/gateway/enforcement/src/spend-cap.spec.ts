@@ -23,7 +23,15 @@ describe('spend cap enforcement', () => {
     expect(formatMinorAmount(500, 'usd')).toBe('5.00 USD');
     expect(formatMinorAmount(5, 'eur')).toBe('0.05 EUR');
     expect(formatMinorAmount(1234567, 'gbp')).toBe('12345.67 GBP');
-    expect(formatMinorAmount(500, 'jpy')).toBe('500 JPY');
-    expect(formatMinorAmount(1500, 'kwd')).toBe('1.500 KWD');
+    expect(formatMinorAmount(500, 'jpy', 0)).toBe('500 JPY');
+    expect(formatMinorAmount(1500, 'kwd', 3)).toBe('1.500 KWD');
+    expect(formatMinorAmount(-7, 'usd', 2)).toBe('-0.07 USD');
+  });
+
+  it('takes the digits it is given, not a locale table (ISK is billed in hundredths)', () => {
+    // Intl knows ISK without decimals; Tollgate bills it with two, as the control plane sends.
+    expect(formatMinorAmount(50_000, 'isk', 2)).toBe('500.00 ISK');
+    expect(formatMinorAmount(50_000, 'isk')).toBe('500.00 ISK');
+    expect(formatMinorAmount(500, 'usd', -1)).toBe('5.00 USD');
   });
 });

@@ -23,11 +23,12 @@ import {
   type RateStanding,
   secondsUntil,
   type SnapshotStore,
+  spendCapProblem,
   unmatchedEndpoint,
   writeProblem,
   type QuotaWindow,
 } from '@tollgate/gateway-data-plane';
-import { formatMinorAmount, quotaCeiling, refusedBySpendCap } from '@tollgate/gateway-enforcement';
+import { quotaCeiling, refusedBySpendCap } from '@tollgate/gateway-enforcement';
 import { hashApiKey, uuidv7 } from '@tollgate/ids';
 import { type Logger } from '@tollgate/observability';
 import { type AdmitDecision, type Counters } from '@tollgate/ports';
@@ -324,18 +325,7 @@ export class TollgateMeter {
       const spendCap = consumer.record.spendCap;
       if (refusedBySpendCap(quotaCeiling(limit, plan.record.overageBufferPercent), spendCap) && spendCap) {
         return reject(
-          gatewayProblem(
-            'spend_cap_reached',
-            `Your monthly spend cap of ${formatMinorAmount(spendCap.amountMinor, spendCap.currency)} is reached; it resets at ${new Date(window.end).toISOString()}`,
-            {
-              limit: 'spend_cap',
-              capMinor: spendCap.amountMinor,
-              currency: spendCap.currency,
-              capUnits: spendCap.units,
-              resetsAt: new Date(window.end).toISOString(),
-              upgradeUrl: this.upgradeUrl,
-            },
-          ),
+          spendCapProblem(spendCap, new Date(window.end).toISOString(), this.upgradeUrl),
           limitHeaders(),
         );
       }

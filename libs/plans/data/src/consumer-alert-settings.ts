@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError } from '@tollgate/errors';
 import { type AlertSettingsInput, alertSettingsInputSchema, parseInput } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
+import { newWebhookSecret } from './consumer-webhook-signature';
 
 /** Where a consumer's alerts go, besides its own email. */
 export interface AlertSettingsView {
@@ -16,10 +16,6 @@ export interface AlertSettingsView {
 export interface WebhookSecretView {
   /** `whsec_…`; null while no webhook URL is set. */
   secret: string | null;
-}
-
-function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64url')}`;
 }
 
 async function consumerRow(prisma: PrismaClient, consumerId: string) {
@@ -92,48 +88,4 @@ export async function rotateConsumerWebhookSecret(
     data: { webhookSecret: newWebhookSecret() },
   });
   return { secret: updated.webhookSecret };
-}
-
-/** One webhook delivery as the portal and the admin UI list it (the body that was signed included). */
-export interface WebhookDeliveryLogEntry {
-  id: string;
-  alertId: string | null;
-  eventType: string;
-  url: string;
-  body: string;
-  status: string;
-  attempts: number;
-  responseStatus: number | null;
-  error: string | null;
-  lastAttemptAt: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
-}
-
-/** A consumer's webhook deliveries, newest first. */
-export async function consumerWebhookDeliveries(
-  prisma: PrismaClient,
-  consumerId: string,
-  limit = 50,
-): Promise<WebhookDeliveryLogEntry[]> {
-  await consumerRow(prisma, consumerId);
-  const rows = await prisma.webhookDelivery.findMany({
-    where: { consumerId },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: limit,
-  });
-  return rows.map((row) => ({
-    id: row.id,
-    alertId: row.alertId,
-    eventType: row.eventType,
-    url: row.url,
-    body: row.body,
-    status: row.status,
-    attempts: row.attempts,
-    responseStatus: row.responseStatus,
-    error: row.error,
-    lastAttemptAt: row.lastAttemptAt?.toISOString() ?? null,
-    deliveredAt: row.deliveredAt?.toISOString() ?? null,
-    createdAt: row.createdAt.toISOString(),
-  }));
 }

@@ -1,7 +1,9 @@
-import { NotFoundError, ValidationError } from '@tollgate/errors';
-import { parseInput, planDefinition, type SpendCapInput, spendCapInputSchema } from '@tollgate/plans-domain';
+import { DomainError, NotFoundError, ValidationError } from '@tollgate/errors';
+import { quotaCeiling } from '@tollgate/gateway-snapshot';
+import { type PlanDefinition, type SpendCapInput } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { chargeForUnits, spendCapUnits } from './spend-cap-units';
+import { subscriptionPlanDefinition } from './subscription-plan';
 
 /** A consumer's spend cap and what it means in requests. */
 export interface SpendCapView {
@@ -12,6 +14,14 @@ export interface SpendCapView {
   eligible: boolean;
   /** Billable requests per period the cap pays for (never more than the plan's quota ceiling); null without a cap. */
   capUnits: number | null;
+  /** Present only when a cap is set but its requests cannot be worked out: why, and that it is not enforced. */
+  reason?: string;
+}
+
+/** The outcome of setting a cap: `changed` is false when the same value was set again. */
+export interface SpendCapChange {
+  view: SpendCapView;
+  changed: boolean;
 }
 
 async function liveSubscription(prisma: PrismaClient, consumerId: string) {
@@ -26,83 +36,107 @@ async function liveSubscription(prisma: PrismaClient, consumerId: string) {
 
 type LiveSubscription = Awaited<ReturnType<typeof liveSubscription>>;
 
-function isEligible(subscription: LiveSubscription): boolean {
-  return subscription.plan.tier === 'pay_per_call' && subscription.plan.quotaPeriod === 'month';
+/** The subscription with the plan version it is pinned to: what the gateway enforces for it. */
+interface PinnedSubscription {
+  subscription: LiveSubscription;
+  definition: PlanDefinition;
 }
 
-function quotaCeilingOf(subscription: LiveSubscription): number {
-  const { quotaLimit, overageBufferPercent } = subscription.plan;
-  return quotaLimit + Math.floor((quotaLimit * (overageBufferPercent ?? 0)) / 100);
-}
-
-function viewOf(subscription: LiveSubscription): SpendCapView {
-  const capMinor = subscription.spendCapMinor;
-  const eligible = isEligible(subscription);
+async function pinnedSubscription(prisma: PrismaClient, consumerId: string): Promise<PinnedSubscription> {
+  const subscription = await liveSubscription(prisma, consumerId);
   return {
-    capMinor,
-    currency: subscription.plan.currency.toLowerCase(),
-    eligible,
-    capUnits:
-      capMinor === null || !eligible
-        ? null
-        : spendCapUnits(planDefinition(subscription.plan), capMinor, quotaCeilingOf(subscription)),
+    subscription,
+    definition: await subscriptionPlanDefinition(prisma, subscription, subscription.plan),
   };
 }
 
-/** The consumer's spend cap on its live subscription. */
+function isEligible({ subscription, definition }: PinnedSubscription): boolean {
+  return subscription.plan.tier === 'pay_per_call' && definition.quota.period === 'month';
+}
+
+/** The units a cap pays for, as the gateway snapshot sizes them. Throws when the prices cannot be rated. */
+function capUnitsOf(definition: PlanDefinition, capMinor: number): number {
+  return spendCapUnits(
+    definition,
+    capMinor,
+    quotaCeiling(definition.quota.limit, definition.overage?.bufferPercent),
+  );
+}
+
+function viewOf(pinned: PinnedSubscription, capMinor: number | null): SpendCapView {
+  const { subscription, definition } = pinned;
+  const eligible = isEligible(pinned);
+  const view: SpendCapView = {
+    capMinor,
+    currency: definition.currency.toLowerCase(),
+    eligible,
+    capUnits: null,
+  };
+  if (capMinor === null || !eligible) return view;
+  try {
+    view.capUnits = capUnitsOf(definition, capMinor);
+  } catch (error) {
+    // Reading a cap must not fail on plan fields the developer cannot change.
+    if (!(error instanceof DomainError)) throw error;
+    view.reason = `The prices of "${subscription.plan.name}" cannot be rated, so the cap is not enforced until the plan is fixed`;
+  }
+  return view;
+}
+
+/** The consumer's spend cap on its live subscription, sized on the plan version it is pinned to. */
 export async function consumerSpendCap(prisma: PrismaClient, consumerId: string): Promise<SpendCapView> {
-  return viewOf(await liveSubscription(prisma, consumerId));
+  const pinned = await pinnedSubscription(prisma, consumerId);
+  return viewOf(pinned, pinned.subscription.spendCapMinor);
+}
+
+function capIssue(message: string): ValidationError {
+  return new ValidationError([{ field: 'capMinor', message }]);
+}
+
+/** Why `capMinor` cannot be the cap of this subscription, as a 400 naming capMinor. */
+function checkCap(pinned: PinnedSubscription, capMinor: number): void {
+  const { subscription, definition } = pinned;
+  const { plan } = subscription;
+  if (plan.tier !== 'pay_per_call') {
+    throw capIssue(
+      `Spend caps are for pay-per-call plans; "${plan.name}" is a ${plan.tier.replace(/_/g, '-')} plan`,
+    );
+  }
+  if (definition.quota.period !== 'month') {
+    throw capIssue(`Spend caps need a monthly quota; "${plan.name}" has a daily one`);
+  }
+  let fixedCharge: number;
+  try {
+    fixedCharge = chargeForUnits(definition, 0);
+    capUnitsOf(definition, capMinor);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    throw capIssue(`The prices of "${plan.name}" cannot be rated: no cap can be set`);
+  }
+  if (capMinor < fixedCharge) {
+    throw capIssue(`Must be at least the plan's fixed charge of ${fixedCharge} minor units`);
+  }
 }
 
 /**
- * Sets (or, with null, removes) the monthly spend cap. Only pay-per-call plans with a monthly quota
- * take one, and it must cover the plan's fixed charge. Setting the same value again changes nothing.
- * The caller refreshes the gateway snapshot.
+ * Sets (or, with null, removes) the monthly spend cap. `input` is already validated against
+ * spendCapInputSchema. Only pay-per-call plans with a monthly quota take one, and it must cover the
+ * plan's fixed charge (of the version the subscription is pinned to). Setting the same value again
+ * changes nothing: `changed` tells the caller whether to refresh the gateway snapshot.
  */
 export async function setConsumerSpendCap(
   prisma: PrismaClient,
   consumerId: string,
-  body: unknown,
-): Promise<SpendCapView> {
-  const input: SpendCapInput = parseInput(spendCapInputSchema, body);
-  const subscription = await liveSubscription(prisma, consumerId);
-  if (input.capMinor !== null) {
-    const { plan } = subscription;
-    if (plan.tier !== 'pay_per_call') {
-      throw new ValidationError([
-        {
-          field: 'capMinor',
-          message: `Spend caps are for pay-per-call plans; "${plan.name}" is a ${plan.tier.replace(/_/g, '-')} plan`,
-        },
-      ]);
-    }
-    if (plan.quotaPeriod !== 'month') {
-      throw new ValidationError([
-        { field: 'capMinor', message: `Spend caps need a monthly quota; "${plan.name}" has a daily one` },
-      ]);
-    }
-    let fixedCharge: number;
-    try {
-      fixedCharge = chargeForUnits(planDefinition(plan), 0);
-    } catch {
-      throw new ValidationError([
-        { field: 'capMinor', message: `The prices of "${plan.name}" cannot be rated: no cap can be set` },
-      ]);
-    }
-    if (input.capMinor < fixedCharge) {
-      throw new ValidationError([
-        {
-          field: 'capMinor',
-          message: `Must be at least the plan's fixed charge of ${fixedCharge} minor units`,
-        },
-      ]);
-    }
+  input: SpendCapInput,
+): Promise<SpendCapChange> {
+  const pinned = await pinnedSubscription(prisma, consumerId);
+  if (input.capMinor !== null) checkCap(pinned, input.capMinor);
+  if (pinned.subscription.spendCapMinor === input.capMinor) {
+    return { view: viewOf(pinned, input.capMinor), changed: false };
   }
-  if (subscription.spendCapMinor === input.capMinor) return viewOf(subscription);
-  const updated = await prisma.subscription.update({
-    where: { id: subscription.id },
+  await prisma.subscription.update({
+    where: { id: pinned.subscription.id },
     data: { spendCapMinor: input.capMinor },
-    include: { plan: true },
   });
-  return viewOf(updated);
+  return { view: viewOf(pinned, input.capMinor), changed: true };
 }

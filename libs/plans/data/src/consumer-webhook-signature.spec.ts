@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signWebhookPayload, verifyTollgateSignature } from './consumer-webhook-signature';
+import { newWebhookSecret, signWebhookPayload, verifyTollgateSignature } from './consumer-webhook-signature';
 
 describe('Tollgate-Signature', () => {
   const secret = 'whsec_test_secret';
@@ -70,4 +70,12 @@ describe('Tollgate-Signature', () => {
       });
     },
   );
+});
+
+describe('newWebhookSecret', () => {
+  it('is whsec_ and 192 random bits, fresh each time', () => {
+    const secrets = new Set(Array.from({ length: 20 }, () => newWebhookSecret()));
+    expect(secrets.size).toBe(20);
+    for (const secret of secrets) expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{32}$/);
+  });
 });

@@ -1,7 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The header that carries the signature of every webhook Tollgate sends to a consumer. */
 export const tollgateSignatureHeader = 'Tollgate-Signature';
+
+/** A new signing secret for a consumer's webhooks: `whsec_` and 192 random bits. */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64url')}`;
+}
 
 /** Deliveries older (or newer) than this are refused by default: a replay window of five minutes. */
 export const defaultSignatureToleranceSeconds = 300;

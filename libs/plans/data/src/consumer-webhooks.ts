@@ -2,7 +2,9 @@ import { NotFoundError, ValidationError } from '@tollgate/errors';
 import { randomToken } from '@tollgate/ids';
 import { type Jobs } from '@tollgate/ports';
 import { type PrismaClient, type WebhookDelivery } from '@tollgate/relational';
+import { Agent, fetch } from 'undici';
 import { signWebhookPayload, tollgateSignatureHeader } from './consumer-webhook-signature';
+import { type HostResolver, pinnedLookup, systemHostResolver, vetWebhookHost } from './webhook-address';
 
 /** The job that makes one attempt of a webhook delivery; its job id is the delivery id. */
 export const webhookDeliveryJobName = 'billing.webhook-delivery';
@@ -63,8 +65,17 @@ export interface ConsumerWebhooksOptions {
   attempts: number;
   /** Base of the exponential backoff between tries (default 30 s: 30 s, 1 min, 2 min …). */
   backoffMs?: number;
-  fetchImpl?: typeof fetch;
+  /**
+   * Deliver to loopback, private, link-local and other non-public addresses too
+   * (WEBHOOK_ALLOW_PRIVATE_NETWORKS; for development and tests). Off, such a URL is refused.
+   */
+  allowPrivateNetworks?: boolean;
+  /** How host names are resolved before a delivery (default: the system resolver). */
+  resolveHost?: HostResolver;
 }
+
+/** The error recorded on a delivery whose URL points into a private network. */
+export const privateWebhookAddressError = 'webhook URL resolves to a private address';
 
 const maxErrorLength = 500;
 const defaultBackoffMs = 30_000;
@@ -104,6 +115,22 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   return typeof cause?.code === 'string' ? `${message} (${cause.code})` : message;
 }
 
+/** A consumer's webhook deliveries, newest first (at most 500); the portal and the admin API list them. */
+export async function consumerWebhookDeliveries(
+  prisma: PrismaClient,
+  consumerId: string,
+  limit = 50,
+): Promise<WebhookDeliveryView[]> {
+  const consumer = await prisma.consumer.findUnique({ where: { id: consumerId }, select: { id: true } });
+  if (!consumer) throw new NotFoundError('Consumer', consumerId);
+  const rows = await prisma.webhookDelivery.findMany({
+    where: { consumerId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: Math.min(Math.max(1, Math.floor(limit)), 500),
+  });
+  return rows.map(webhookDeliveryView);
+}
+
 /**
  * Signed webhooks to a consumer's URL, each with a delivery log: every delivery is a
  * WebhookDelivery row holding the exact body, and every attempt records its outcome there.
@@ -115,7 +142,8 @@ export class ConsumerWebhooks {
   private readonly timeoutMs: number;
   private readonly attempts: number;
   private readonly backoffMs: number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly allowPrivateNetworks: boolean;
+  private readonly resolveHost: HostResolver;
 
   constructor(options: ConsumerWebhooksOptions) {
     this.prisma = options.prisma;
@@ -124,7 +152,8 @@ export class ConsumerWebhooks {
     this.timeoutMs = options.timeoutMs;
     this.attempts = Math.max(1, options.attempts);
     this.backoffMs = options.backoffMs ?? defaultBackoffMs;
-    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.allowPrivateNetworks = options.allowPrivateNetworks ?? false;
+    this.resolveHost = options.resolveHost ?? systemHostResolver;
   }
 
   /**
@@ -191,27 +220,7 @@ export class ConsumerWebhooks {
     if (!consumer?.webhookSecret) {
       error = 'the consumer no longer has a webhook secret';
     } else {
-      try {
-        const response = await this.fetchImpl(delivery.url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': 'Tollgate-Webhooks/1',
-            [tollgateSignatureHeader]: signWebhookPayload(delivery.body, consumer.webhookSecret),
-            'tollgate-event': delivery.eventType,
-            'tollgate-delivery': delivery.id,
-          },
-          body: delivery.body,
-          // A redirect is an answer we do not follow: the configured URL must accept the delivery.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.timeoutMs),
-        });
-        responseStatus = response.status;
-        await response.body?.cancel().catch(() => undefined);
-        if (response.status < 200 || response.status > 299) error = `HTTP ${response.status}`;
-      } catch (caught) {
-        error = describeFailure(caught, this.timeoutMs).slice(0, maxErrorLength);
-      }
+      ({ responseStatus, error } = await this.post(delivery, consumer.webhookSecret));
     }
     const now = new Date();
     const status: WebhookDeliveryStatus = error === null ? 'delivered' : last ? 'failed' : 'pending';
@@ -240,6 +249,56 @@ export class ConsumerWebhooks {
     return webhookDeliveryView(updated);
   }
 
+  /**
+   * One POST of the stored body. Unless private networks are allowed, the host is resolved first and
+   * refused (without connecting) when any of its addresses is not public; the connection then goes
+   * to a vetted address only, so a name that re-resolves elsewhere cannot redirect it.
+   */
+  private async post(
+    delivery: WebhookDelivery,
+    secret: string,
+  ): Promise<{ responseStatus: number | null; error: string | null }> {
+    let agent: Agent | undefined;
+    try {
+      if (!this.allowPrivateNetworks) {
+        const target = await vetWebhookHost(new URL(delivery.url).hostname, this.resolveHost);
+        if (!target.allowed) {
+          const error =
+            target.reason === 'private-address'
+              ? privateWebhookAddressError
+              : `webhook host could not be resolved${target.code ? ` (${target.code})` : ''}`;
+          return { responseStatus: null, error };
+        }
+        agent = new Agent({ connect: { lookup: pinnedLookup(target.addresses) } });
+      }
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Tollgate-Webhooks/1',
+          [tollgateSignatureHeader]: signWebhookPayload(delivery.body, secret),
+          'tollgate-event': delivery.eventType,
+          'tollgate-delivery': delivery.id,
+        },
+        body: delivery.body,
+        // A redirect is an answer we do not follow: the configured URL must accept the delivery.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+        dispatcher: agent,
+      });
+      await response.body?.cancel().catch(() => undefined);
+      const ok = response.status >= 200 && response.status <= 299;
+      return { responseStatus: response.status, error: ok ? null : `HTTP ${response.status}` };
+    } catch (caught) {
+      return {
+        responseStatus: null,
+        error: describeFailure(caught, this.timeoutMs).slice(0, maxErrorLength),
+      };
+    } finally {
+      await agent?.destroy().catch(() => undefined);
+    }
+  }
+
   /** Sends one signed `webhook.test` event right away (a single try) and returns the recorded delivery. */
   async sendTest(consumerId: string): Promise<WebhookDeliveryView> {
     const consumer = await this.prisma.consumer.findUnique({
@@ -261,13 +320,8 @@ export class ConsumerWebhooks {
   }
 
   /** The consumer's deliveries, newest first. */
-  async list(consumerId: string, limit = 50): Promise<WebhookDeliveryView[]> {
-    const rows = await this.prisma.webhookDelivery.findMany({
-      where: { consumerId },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: Math.min(Math.max(1, Math.floor(limit)), 500),
-    });
-    return rows.map(webhookDeliveryView);
+  list(consumerId: string, limit = 50): Promise<WebhookDeliveryView[]> {
+    return consumerWebhookDeliveries(this.prisma, consumerId, limit);
   }
 
   private envelope(id: string, consumerId: string, type: string, data: unknown): string {
@@ -284,7 +338,8 @@ export function defineWebhookDeliveryJob(jobs: Jobs, webhooks: ConsumerWebhooks)
   jobs.define<{ deliveryId: string }>(webhookDeliveryJobName, async (data, context) => {
     const delivery = await webhooks.deliver(data.deliveryId, context.attempt);
     if (delivery.status !== 'delivered') {
-      throw new Error(`Webhook ${delivery.id} to ${delivery.url}: ${delivery.error ?? 'not delivered'}`);
+      // Id and status only: webhook URLs often carry secrets, and this message ends up in logs.
+      throw new Error(`Webhook delivery ${delivery.id} not delivered (status ${delivery.status})`);
     }
   });
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { billingPeriodAt } from '@tollgate/billing-period';
 import { ConflictError, NotFoundError, ValidationError } from '@tollgate/errors';
 import { prefixedId } from '@tollgate/ids';
@@ -11,6 +10,7 @@ import {
   type Subscription,
 } from '@tollgate/relational';
 import { appendAudit, type Actor } from './audit-log';
+import { newWebhookSecret } from './consumer-webhook-signature';
 
 type Db = Prisma.TransactionClient;
 
@@ -123,10 +123,6 @@ export function consumerView(consumer: ConsumerWithSubscription, now = Date.now(
   };
 }
 
-function webhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64url')}`;
-}
-
 async function readConsumer(db: Db, consumerId: string): Promise<ConsumerDetailView> {
   const consumer = await db.consumer.findUnique({
     where: { id: consumerId },
@@ -184,7 +180,7 @@ export async function createConsumer(
         timeZone: input.timeZone,
         billingEmails: input.billingEmails,
         webhookUrl: input.webhookUrl,
-        webhookSecret: input.webhookUrl ? webhookSecret() : null,
+        webhookSecret: input.webhookUrl ? newWebhookSecret() : null,
         externalId: input.externalId ?? null,
         developerId: input.developerId ?? null,
         groupId: plan.group.id,
@@ -282,7 +278,7 @@ export async function patchConsumer(
     }
     if (patch.webhookUrl !== undefined) {
       data.webhookUrl = patch.webhookUrl;
-      data.webhookSecret = patch.webhookUrl === null ? null : (consumer.webhookSecret ?? webhookSecret());
+      data.webhookSecret = patch.webhookUrl === null ? null : (consumer.webhookSecret ?? newWebhookSecret());
     }
     if (patch.status === 'suspended') {
       data.status = 'suspended';

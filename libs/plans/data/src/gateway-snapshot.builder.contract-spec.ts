@@ -7,6 +7,7 @@ import {
   type RelationalStore,
 } from '@tollgate/relational';
 import { Client } from 'pg';
+import { consumerSpendCap } from './consumer-spend-cap';
 import { buildGatewaySnapshot } from './gateway-snapshot.builder';
 
 // The real PostgreSQL, one scratch database for this file.
@@ -111,10 +112,130 @@ describe('buildGatewaySnapshot (PostgreSQL)', () => {
     const consumers = new Map(
       (await buildGatewaySnapshot(prisma)).consumers.map((entry) => [entry.id, entry]),
     );
-    expect(consumers.get(capped)?.spendCap).toEqual({ units: 33, amountMinor: 100, currency: 'usd' });
-    expect(consumers.get(generous)?.spendCap).toEqual({ units: 1000, amountMinor: 99_999, currency: 'usd' });
+    expect(consumers.get(capped)?.spendCap).toEqual({
+      units: 33,
+      amountMinor: 100,
+      currency: 'usd',
+      minorDigits: 2,
+    });
+    expect(consumers.get(generous)?.spendCap).toEqual({
+      units: 1000,
+      amountMinor: 99_999,
+      currency: 'usd',
+      minorDigits: 2,
+    });
     expect(consumers.get(uncapped)?.spendCap).toBeUndefined();
     expect(consumers.get(onSubscription)?.spendCap).toBeUndefined();
+  });
+
+  it('sizes a cap on the pinned plan version, as the portal shows it', async () => {
+    const prisma = store.prisma;
+    // Version 1 charged 3 per request up to 1000; version 2 (the plan row) charges 10 up to 5000.
+    const planId = await createPlan(prisma, 2, 5000);
+    await prisma.plan.update({
+      where: { id: planId },
+      data: { tier: 'pay_per_call', prices: [{ type: 'per_unit', unitAmountMinor: 10, currency: 'usd' }] },
+    });
+    await prisma.planVersion.create({
+      data: {
+        id: prefixedId('plan'),
+        planId,
+        version: 1,
+        definition: {
+          quota: { limit: 1000, period: 'month' },
+          currency: 'usd',
+          prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'usd' }],
+          overage: null,
+        },
+      },
+    });
+    const pinned = await createConsumer(prisma, planId, 1);
+    const latest = await createConsumer(prisma, planId, 2);
+    await prisma.subscription.updateMany({
+      where: { consumerId: { in: [pinned, latest] } },
+      data: { spendCapMinor: 100 },
+    });
+
+    const snapshot = await buildGatewaySnapshot(prisma);
+    const capOf = (id: string) => snapshot.consumers.find((consumer) => consumer.id === id)?.spendCap;
+    expect(capOf(pinned)).toMatchObject({ units: 33, amountMinor: 100 });
+    expect(capOf(latest)).toMatchObject({ units: 10, amountMinor: 100 });
+    // The portal's view of each cap is what its gateway enforces.
+    expect(await consumerSpendCap(prisma, pinned)).toEqual({
+      capMinor: 100,
+      currency: 'usd',
+      eligible: true,
+      capUnits: 33,
+    });
+    expect((await consumerSpendCap(prisma, latest)).capUnits).toBe(10);
+  });
+
+  it('carries the minor digits Tollgate bills a currency in (ISK in hundredths, JPY in units)', async () => {
+    const prisma = store.prisma;
+    const consumerOn = async (currency: string, unitAmountMinor: number, capMinor: number) => {
+      const planId = await createPlan(prisma, 1, 100_000);
+      await prisma.plan.update({
+        where: { id: planId },
+        data: { tier: 'pay_per_call', currency, prices: [{ type: 'per_unit', unitAmountMinor, currency }] },
+      });
+      const consumerId = await createConsumer(prisma, planId, 1);
+      await prisma.subscription.updateMany({ where: { consumerId }, data: { spendCapMinor: capMinor } });
+      return consumerId;
+    };
+    const isk = await consumerOn('isk', 100, 50_000);
+    const jpy = await consumerOn('jpy', 2, 500);
+    const snapshot = await buildGatewaySnapshot(prisma);
+    const capOf = (id: string) => snapshot.consumers.find((consumer) => consumer.id === id)?.spendCap;
+    expect(capOf(isk)).toEqual({ units: 500, amountMinor: 50_000, currency: 'isk', minorDigits: 2 });
+    expect(capOf(jpy)).toEqual({ units: 250, amountMinor: 500, currency: 'jpy', minorDigits: 0 });
+  });
+
+  it('leaves out a cap its plan version cannot rate, warning with the consumer and the plan', async () => {
+    const prisma = store.prisma;
+    const broken = await createPlan(prisma, 1, 1000);
+    // A price in another currency than the plan's: the rating engine refuses it.
+    await prisma.plan.update({
+      where: { id: broken },
+      data: { tier: 'pay_per_call', prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'eur' }] },
+    });
+    const healthy = await createPlan(prisma, 1, 1000);
+    await prisma.plan.update({
+      where: { id: healthy },
+      data: { tier: 'pay_per_call', prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'usd' }] },
+    });
+    const first = await createConsumer(prisma, broken, 1);
+    const second = await createConsumer(prisma, broken, 1);
+    const fine = await createConsumer(prisma, healthy, 1);
+    await prisma.subscription.updateMany({
+      where: { consumerId: { in: [first, second, fine] } },
+      data: { spendCapMinor: 100 },
+    });
+    const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const logger = {
+      warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    };
+
+    const snapshot = await buildGatewaySnapshot(prisma, Date.now(), { logger: logger as never });
+    const capOf = (id: string) => snapshot.consumers.find((consumer) => consumer.id === id)?.spendCap;
+    expect(capOf(first)).toBeNull();
+    expect(capOf(second)).toBeNull();
+    expect(capOf(fine)).toMatchObject({ units: 33 });
+    expect(warnings).toHaveLength(2);
+    expect(warnings.map((warning) => warning.fields)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ consumerId: first, planId: broken, planVersion: 1, capMinor: 100 }),
+        expect.objectContaining({ consumerId: second, planId: broken, planVersion: 1, capMinor: 100 }),
+      ]),
+    );
+    expect(warnings[0].message).toContain('not enforced');
+    // The portal still reads the cap, with no units and the reason.
+    expect(await consumerSpendCap(prisma, first)).toEqual({
+      capMinor: 100,
+      currency: 'usd',
+      eligible: true,
+      capUnits: null,
+      reason: expect.stringContaining('cannot be rated') as string,
+    });
   });
 
   it('holds each plan version in use, with the frozen limits of older ones', async () => {

@@ -1,81 +1,20 @@
 import { createHash } from 'node:crypto';
-import { type GatewaySnapshot, type SnapshotConsumer, type SnapshotPlan } from '@tollgate/gateway-snapshot';
-import { countersUnavailablePolicies, type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
+import {
+  type GatewaySnapshot,
+  quotaCeiling,
+  type SnapshotConsumer,
+  type SnapshotPlan,
+  snapshotPlanKey,
+  type SnapshotSpendCap,
+} from '@tollgate/gateway-snapshot';
+import { type Logger } from '@tollgate/observability';
+import { currencyMinorDigits, type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { storedApiJwt } from './apis';
 import { spendCapUnits } from './spend-cap-units';
+import { pinnedPlanDefinition } from './subscription-plan';
 
 type PlanRow = Awaited<ReturnType<PrismaClient['plan']['findMany']>>[number];
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
-
-/**
- * A stored PlanVersion definition, field by field: whatever is missing or malformed (rows written
- * before a field existed) falls back to the plan's current value, so an old subscriber is never
- * left without limits.
- */
-function storedDefinition(stored: unknown, fallback: PlanDefinition): PlanDefinition {
-  if (!isRecord(stored)) return fallback;
-  const quota = isRecord(stored['quota']) ? stored['quota'] : {};
-  const rateLimit = stored['rateLimit'];
-  const countPolicy = isRecord(stored['countPolicy']) ? stored['countPolicy'] : {};
-  const allowed = stored['allowedEndpoints'];
-  const concurrency = stored['concurrency'];
-  const overage = stored['overage'];
-  const countersUnavailable = stored['countersUnavailable'];
-  return {
-    ...fallback,
-    countersUnavailable: (countersUnavailablePolicies as readonly unknown[]).includes(countersUnavailable)
-      ? (countersUnavailable as PlanDefinition['countersUnavailable'])
-      : fallback.countersUnavailable,
-    quota: {
-      limit: isCount(quota['limit']) ? quota['limit'] : fallback.quota.limit,
-      period:
-        quota['period'] === 'month' || quota['period'] === 'day' ? quota['period'] : fallback.quota.period,
-    },
-    rateLimit:
-      rateLimit === null
-        ? null
-        : isRecord(rateLimit) && isCount(rateLimit['perSecond'])
-          ? {
-              perSecond: rateLimit['perSecond'],
-              burst: isCount(rateLimit['burst']) ? rateLimit['burst'] : rateLimit['perSecond'],
-            }
-          : fallback.rateLimit,
-    concurrency: concurrency === null || isCount(concurrency) ? concurrency : fallback.concurrency,
-    overage:
-      overage === null
-        ? null
-        : isRecord(overage) &&
-            isCount(overage['bufferPercent']) &&
-            isCount(overage['unitPriceMinor']) &&
-            typeof overage['currency'] === 'string'
-          ? {
-              bufferPercent: overage['bufferPercent'],
-              unitPriceMinor: overage['unitPriceMinor'],
-              currency: overage['currency'],
-            }
-          : fallback.overage,
-    allowedEndpoints:
-      Array.isArray(allowed) && allowed.every((entry) => typeof entry === 'string')
-        ? allowed
-        : fallback.allowedEndpoints,
-    countPolicy: {
-      count4xx:
-        typeof countPolicy['count4xx'] === 'boolean'
-          ? countPolicy['count4xx']
-          : fallback.countPolicy.count4xx,
-      count5xx:
-        typeof countPolicy['count5xx'] === 'boolean'
-          ? countPolicy['count5xx']
-          : fallback.countPolicy.count5xx,
-    },
-  };
-}
 
 function snapshotPlan(plan: PlanRow, version: number, definition: PlanDefinition): SnapshotPlan {
   return {
@@ -95,25 +34,69 @@ function snapshotPlan(plan: PlanRow, version: number, definition: PlanDefinition
   };
 }
 
+/** What the builder tells operators; a pino logger fits. */
+export interface GatewaySnapshotBuildOptions {
+  logger?: Pick<Logger, 'warn'>;
+}
+
+type SpendCapOutcome = { cap: SnapshotSpendCap } | { error: unknown };
+
 /**
- * A spend cap as gateways enforce it: the units it pays for, up to the quota ceiling. Only a
- * monthly quota window is a month of spending; a daily quota plan carries no cap.
+ * Spend caps as gateways enforce them: the units a cap pays for, up to the quota ceiling the
+ * gateway blocks at, priced on the subscription's pinned plan version (read as
+ * subscriptionPlanDefinition reads it for the portal and billing). Only a monthly quota window is a month of spending: a daily quota plan
+ * carries no cap. Memoised per plan version and amount: many developers share a plan and a cap.
  */
-function spendCapOf(definition: PlanDefinition, capMinor: number): SnapshotConsumer['spendCap'] {
-  if (definition.quota.period !== 'month') return null;
-  const { limit } = definition.quota;
-  const buffer = definition.overage?.bufferPercent ?? 0;
-  const ceiling = limit + Math.floor((limit * buffer) / 100);
-  try {
-    return {
-      units: spendCapUnits(definition, capMinor, ceiling),
-      amountMinor: capMinor,
-      currency: definition.currency.toLowerCase(),
-    };
-  } catch {
+class SpendCapSizer {
+  private readonly outcomes = new Map<string, SpendCapOutcome>();
+
+  constructor(
+    private readonly plansById: ReadonlyMap<string, PlanRow>,
+    private readonly definitions: ReadonlyMap<string, PlanDefinition>,
+    private readonly options: GatewaySnapshotBuildOptions,
+  ) {}
+
+  capOf(consumer: SnapshotConsumer, capMinor: number): SnapshotSpendCap | null {
+    const plan = this.plansById.get(consumer.planId);
+    const key = snapshotPlanKey(consumer.planId, consumer.planVersion);
+    const definition = this.definitions.get(key);
+    if (plan?.tier !== 'pay_per_call' || !definition || definition.quota.period !== 'month') return null;
+    const memo = `${key}:${capMinor}`;
+    let outcome = this.outcomes.get(memo);
+    if (outcome === undefined) {
+      outcome = this.size(definition, capMinor);
+      this.outcomes.set(memo, outcome);
+    }
+    if ('cap' in outcome) return outcome.cap;
     // Prices the rating engine refuses (checked when the cap is set) must not stop every gateway's
-    // snapshot: this consumer alone goes without a cap until the plan is fixed.
+    // snapshot: this developer goes without a cap until the plan is fixed, so say so.
+    this.options.logger?.warn(
+      {
+        consumerId: consumer.id,
+        planId: plan.id,
+        planVersion: consumer.planVersion,
+        capMinor,
+        err: outcome.error,
+      },
+      'spend cap left out of the gateway snapshot: the plan version cannot be rated, so the cap is not enforced',
+    );
     return null;
+  }
+
+  private size(definition: PlanDefinition, capMinor: number): SpendCapOutcome {
+    try {
+      const ceiling = quotaCeiling(definition.quota.limit, definition.overage?.bufferPercent);
+      return {
+        cap: {
+          units: spendCapUnits(definition, capMinor, ceiling),
+          amountMinor: capMinor,
+          currency: definition.currency.toLowerCase(),
+          minorDigits: currencyMinorDigits(definition.currency),
+        },
+      };
+    } catch (error) {
+      return { error };
+    }
   }
 }
 
@@ -121,7 +104,11 @@ function spendCapOf(definition: PlanDefinition, capMinor: number): SnapshotConsu
  * Reads the control plane's current truth into the snapshot gateways hold in memory: every plan's
  * latest version plus each older version someone is still subscribed to.
  */
-export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now()): Promise<GatewaySnapshot> {
+export async function buildGatewaySnapshot(
+  prisma: PrismaClient,
+  now = Date.now(),
+  options: GatewaySnapshotBuildOptions = {},
+): Promise<GatewaySnapshot> {
   // Sequential reads: PGlite serves one connection at a time.
   const apis = await prisma.api.findMany({
     include: { routes: { orderBy: { id: 'asc' } } },
@@ -193,17 +180,17 @@ export async function buildGatewaySnapshot(prisma: PrismaClient, now = Date.now(
     definitions.set(`${plan.id}@${plan.version}`, latest);
     for (const version of [...(pinned.get(plan.id) ?? [])].sort((a, b) => a - b)) {
       // A version without a row (data written before versions existed) gets the current limits.
-      const definition = storedDefinition(stored.get(`${plan.id}@${version}`), latest);
+      const definition = pinnedPlanDefinition(stored.get(`${plan.id}@${version}`), latest);
       snapshotPlans.push(snapshotPlan(plan, version, definition));
       definitions.set(`${plan.id}@${version}`, definition);
     }
   }
+  const sizer = new SpendCapSizer(plansById, definitions, options);
   for (const consumer of snapshotConsumers) {
     const capMinor = spendCaps.get(consumer.id);
     const plan = plansById.get(consumer.planId);
-    const definition = definitions.get(`${consumer.planId}@${consumer.planVersion}`);
-    if (capMinor === undefined || plan?.tier !== 'pay_per_call' || !definition) continue;
-    consumer.spendCap = spendCapOf(definition, capMinor);
+    if (capMinor === undefined || plan?.tier !== 'pay_per_call') continue;
+    consumer.spendCap = sizer.capOf(consumer, capMinor);
   }
 
   const content = {

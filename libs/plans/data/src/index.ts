@@ -20,6 +20,7 @@ export * from './free-to-paid-conversion';
 export * from './usage-analytics';
 export * from './usage-reconciliation';
 export * from './spend-cap-units';
+export * from './subscription-plan';
 export * from './consumer-spend-cap';
 export * from './consumer-alerts';
 export * from './consumer-alert-settings';

@@ -1,6 +1,7 @@
 import { type Subscription } from '@tollgate/relational';
 import {
   checkoutSessionReferences,
+  isStripePauseSuspension,
   stripePlanFollow,
   stripeReferencesOf,
   type StripeWebhookEvent,
@@ -108,6 +109,7 @@ describe('subscriptionStatusChange', () => {
       pastDueSince: null,
     });
     expect(subscriptionStatusChange('paused', subscription('active'), at)).toEqual({ status: 'suspended' });
+    expect(subscriptionStatusChange('paused', subscription('trialing'), at)).toEqual({ status: 'suspended' });
     expect(subscriptionStatusChange('canceled', subscription('active'), at)).toEqual({
       status: 'canceled',
       canceledAt: at,
@@ -119,8 +121,64 @@ describe('subscriptionStatusChange', () => {
     expect(subscriptionStatusChange('active', subscription('active'), at)).toBeNull();
     expect(subscriptionStatusChange('past_due', subscription('past_due', at), at)).toBeNull();
     expect(subscriptionStatusChange('incomplete', subscription('active'), at)).toBeNull();
-    // A subscription suspended by dunning is not revived by a status alone.
+    // A suspended subscription is not revived by a status alone.
     expect(subscriptionStatusChange('past_due', subscription('suspended'), at)).toBeNull();
+    expect(subscriptionStatusChange('paused', subscription('suspended'), at)).toBeNull();
+    expect(subscriptionStatusChange('trialing', subscription('active'), at)).toBeNull();
+  });
+
+  it('starts dunning when a trial ends unpaid', () => {
+    expect(subscriptionStatusChange('past_due', subscription('trialing'), at)).toEqual({
+      status: 'past_due',
+      pastDueSince: at,
+    });
+    expect(subscriptionStatusChange('unpaid', subscription('trialing'), at)).toEqual({
+      status: 'past_due',
+      pastDueSince: at,
+    });
+  });
+
+  it('lifts a suspension on resume only when a Stripe pause made it', () => {
+    const paused = subscriptionStatusChange('paused', subscription('past_due', at), at);
+    expect(paused).toEqual({ status: 'suspended' });
+    const suspended = subscription('suspended', at);
+    expect(subscriptionStatusChange('active', suspended, at, true)).toEqual({
+      status: 'active',
+      pastDueSince: null,
+    });
+    expect(subscriptionStatusChange('trialing', suspended, at, true)).toEqual({
+      status: 'trialing',
+      pastDueSince: null,
+    });
+    // Suspended some other way: Stripe being active again changes nothing.
+    expect(subscriptionStatusChange('active', suspended, at, false)).toBeNull();
+    expect(subscriptionStatusChange('active', suspended, at)).toBeNull();
+    expect(subscriptionStatusChange('trialing', suspended, at)).toBeNull();
+  });
+});
+
+describe('isStripePauseSuspension', () => {
+  const byStripe = { actorType: 'system', actorId: 'stripe' };
+
+  it("recognizes the audit entry of a Stripe pause and nobody else's suspension", () => {
+    expect(
+      isStripePauseSuspension({ ...byStripe, action: 'subscription.stripe.customer.subscription.updated' }),
+    ).toBe(true);
+    expect(
+      isStripePauseSuspension({
+        actorType: 'admin_user',
+        actorId: 'adm_1',
+        action: 'subscription.stripe.customer.subscription.updated',
+      }),
+    ).toBe(false);
+    expect(
+      isStripePauseSuspension({
+        actorType: 'system',
+        actorId: 'dunning',
+        action: 'consumer.dunning_suspend',
+      }),
+    ).toBe(false);
+    expect(isStripePauseSuspension({ ...byStripe, action: 'subscription.stripe.invoice.paid' })).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, ValidationError } from '@tollgate/errors';
 import { prefixedId } from '@tollgate/ids';
+import { parseStripePriceLocalId } from '@tollgate/plans-domain';
 import { Prisma, type PrismaClient, type Subscription } from '@tollgate/relational';
 import { type Actor, appendAudit } from './audit-log';
 
@@ -34,6 +35,8 @@ const handledTypes = new Set([
   'customer.subscription.deleted',
   'customer.subscription.updated',
 ]);
+
+const stripeActor: Actor = { type: 'system', id: 'stripe' };
 
 /** Metadata keys a Tollgate Checkout Session carries (set by the billing worker's `StripeSync.checkout`). */
 export const checkoutMetadataKeys = {
@@ -116,39 +119,96 @@ export function subscriptionPriceIds(object: unknown): string[] {
 
 /**
  * The Tollgate plan (and version) whose synced price a Stripe subscription bills, from
- * `stripe_objects` (price local ids are `<planId>:v<version>:…`).
+ * `stripe_objects` (see `stripePriceLocalId`): the first item whose price names an existing plan.
  */
 async function planOfPrices(
   tx: Prisma.TransactionClient,
   priceIds: string[],
 ): Promise<{ planId: string; version: number } | null> {
   if (priceIds.length === 0) return null;
-  const rows = await tx.stripeObject.findMany({ where: { kind: 'price', stripeId: { in: priceIds } } });
+  const rows = await tx.stripeObject.findMany({
+    where: { kind: 'price', stripeId: { in: priceIds } },
+    select: { stripeId: true, localId: true },
+  });
+  const named = new Map<string, { planId: string; version: number }>();
   for (const row of rows) {
-    const match = /^([^:]+):v(\d+):/.exec(row.localId);
-    if (!match) continue;
-    const plan = await tx.plan.findUnique({ where: { id: match[1] }, select: { id: true } });
-    if (plan) return { planId: plan.id, version: Number(match[2]) };
+    const parsed = parseStripePriceLocalId(row.localId);
+    if (parsed) named.set(row.stripeId, parsed);
+  }
+  if (named.size === 0) return null;
+  const plans = await tx.plan.findMany({
+    where: { id: { in: [...new Set([...named.values()].map((target) => target.planId))] } },
+    select: { id: true },
+  });
+  const existing = new Set(plans.map((plan) => plan.id));
+  for (const priceId of priceIds) {
+    const target = named.get(priceId);
+    if (target && existing.has(target.planId)) return target;
   }
   return null;
 }
 
-/** Stripe's subscription status as a change of Tollgate's (null: no change). */
+/**
+ * Whether an audit entry that suspended a subscription records a Stripe pause: the only
+ * suspension Stripe makes (an admin or dunning suspends the consumer instead).
+ */
+export function isStripePauseSuspension(entry: {
+  actorType: string;
+  actorId: string;
+  action: string;
+}): boolean {
+  return (
+    entry.actorType === stripeActor.type &&
+    entry.actorId === stripeActor.id &&
+    entry.action === 'subscription.stripe.customer.subscription.updated'
+  );
+}
+
+/** Whether the subscription's latest suspension in its audit trail came from a Stripe pause. */
+async function suspendedByStripePause(
+  tx: Prisma.TransactionClient,
+  subscriptionId: string,
+): Promise<boolean> {
+  const latest = await tx.auditLog.findFirst({
+    where: {
+      entityType: 'subscription',
+      entityId: subscriptionId,
+      after: { path: ['status'], equals: 'suspended' },
+    },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: { actorType: true, actorId: true, action: true },
+  });
+  return latest !== null && isStripePauseSuspension(latest);
+}
+
+/**
+ * Stripe's subscription status as a change of Tollgate's (null: no change). A pause suspends the
+ * subscription; a resume (`active` or `trialing` again) lifts that suspension only when
+ * `pausedInStripe` says the suspension came from a Stripe pause.
+ */
 export function subscriptionStatusChange(
   stripeStatus: unknown,
   subscription: Subscription,
   at: Date,
+  pausedInStripe = false,
 ): SubscriptionChange | null {
   switch (stripeStatus) {
     case 'active':
+    case 'trialing':
+      if (subscription.status === 'suspended') {
+        return pausedInStripe ? { status: stripeStatus, pastDueSince: null } : null;
+      }
+      if (stripeStatus === 'trialing') return null;
       if (subscription.status !== 'past_due' && subscription.status !== 'trialing') return null;
       return { status: 'active', pastDueSince: null };
     case 'past_due':
     case 'unpaid':
-      if (subscription.status !== 'active') return null;
+      // A trial that ends unpaid starts dunning like a paying subscription.
+      if (subscription.status !== 'active' && subscription.status !== 'trialing') return null;
       return { status: 'past_due', pastDueSince: subscription.pastDueSince ?? at };
     case 'paused':
-      if (subscription.status !== 'active' && subscription.status !== 'past_due') return null;
+      // Stripe pauses a subscription, e.g. when a trial ends without a payment method.
+      if (subscription.status === 'suspended' || subscription.status === 'canceled') return null;
       return { status: 'suspended' };
     case 'canceled':
     case 'incomplete_expired':
@@ -193,7 +253,11 @@ async function subscriptionUpdatedChange(
   const stripeSubscriptionId = referenceId(field(object, 'id'));
   const link: SubscriptionChange =
     subscription.stripeSubscriptionId === null && stripeSubscriptionId ? { stripeSubscriptionId } : {};
-  const status = subscriptionStatusChange(field(object, 'status'), subscription, at);
+  const stripeStatus = field(object, 'status');
+  const resumed =
+    subscription.status === 'suspended' && (stripeStatus === 'active' || stripeStatus === 'trialing');
+  const pausedInStripe = resumed && (await suspendedByStripePause(tx, subscription.id));
+  const status = subscriptionStatusChange(stripeStatus, subscription, at, pausedInStripe);
   const target = await planOfPrices(tx, subscriptionPriceIds(object));
   const statusAfter = typeof status?.status === 'string' ? status.status : subscription.status;
   const follow = stripePlanFollow(subscription, target, statusAfter);
@@ -359,8 +423,6 @@ function changeFor(type: string, subscription: Subscription, at: Date): Subscrip
       return null;
   }
 }
-
-const stripeActor: Actor = { type: 'system', id: 'stripe' };
 
 /**
  * Applies a verified Stripe event exactly once. The event id is inserted first, in the same

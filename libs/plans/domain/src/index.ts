@@ -14,3 +14,4 @@ export * from './price-components';
 export * from './schema-primitives';
 export * from './slug';
 export * from './spend-cap.schema';
+export * from './stripe-price-local-id';

@@ -35,7 +35,8 @@ export class SnapshotCache {
     private readonly options: SnapshotCacheOptions = {},
   ) {
     this.maxAgeMs = options.maxAgeMs ?? 1000;
-    this.build = options.build ?? (() => buildGatewaySnapshot(prisma));
+    this.build =
+      options.build ?? (() => buildGatewaySnapshot(prisma, Date.now(), { logger: options.logger }));
   }
 
   /**

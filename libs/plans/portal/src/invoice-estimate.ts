@@ -9,7 +9,8 @@ import {
   type UsageFigures,
 } from '@tollgate/metering-domain';
 import { type UsageQueries } from '@tollgate/metering-pipeline';
-import { type PlanDefinition, planDefinition } from '@tollgate/plans-domain';
+import { subscriptionPlanDefinition } from '@tollgate/plans-data';
+import { type PlanDefinition } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { formatMoney } from './plan-description';
 
@@ -144,7 +145,8 @@ function forecastSummary(
 
 /**
  * The consumer's invoice estimate for the current billing period (the usage so far rated on the
- * plan's prices) and its forecast at the rate of the last 7 days.
+ * prices of the plan version the subscription is pinned to) and its forecast at the rate of the
+ * last 7 days.
  */
 export async function consumerInvoiceEstimate(
   prisma: PrismaClient,
@@ -166,8 +168,9 @@ export async function consumerInvoiceEstimate(
   const subscription = consumer?.subscriptions[0];
   if (!consumer || !subscription) throw new NotFoundError('Subscription', `of consumer ${consumerId}`);
   const { plan } = subscription;
-  const definition = planDefinition(plan);
-  const parsedMeters = meterDefinitionsSchema.safeParse(plan.meters);
+  // Rated on the version the subscription is pinned to, as the gateway enforces and billing charges.
+  const definition = await subscriptionPlanDefinition(prisma, subscription, plan);
+  const parsedMeters = meterDefinitionsSchema.safeParse(definition.meters);
   const extra = ratingMeters(definition, parsedMeters.success ? parsedMeters.data : []);
   const period = billingPeriodAt(now, subscription.periodAnchor.getTime(), consumer.timeZone, 'month');
 

@@ -50,7 +50,7 @@ export const plansConfigSchema = z.object({
   ...mailArea.shape,
   ...stripeArea.shape,
   // The portal's webhook test delivery.
-  ...billingArea.pick({ WEBHOOK_TIMEOUT_MS: true }).shape,
+  ...billingArea.pick({ WEBHOOK_TIMEOUT_MS: true, WEBHOOK_ALLOW_PRIVATE_NETWORKS: true }).shape,
   ...demoArea.shape,
   ...gatewayHttpArea.pick({ GATEWAY_PORT: true }).shape,
   ...dataDirArea.shape,

@@ -211,6 +211,12 @@ export const billingArea = z.object({
         "Tries of a delivery to a consumer's webhook URL before it is marked failed (exponential backoff)",
     })
     .default(8),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: variable
+    .boolean({
+      description:
+        'Deliver consumer webhooks to loopback, private and link-local addresses too; for development and tests only (off, such a webhook URL is refused)',
+    })
+    .default(false),
 });
 
 export const gatewayLinkArea = z.object({

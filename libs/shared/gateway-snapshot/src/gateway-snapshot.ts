@@ -87,7 +87,23 @@ export interface SnapshotConsumer {
    * The developer's monthly spend cap on a pay-per-call plan: `units` is the most billable units
    * whose charge stays within `amountMinor`. null or absent (an older plans service): no cap.
    */
-  spendCap?: { units: number; amountMinor: number; currency: string } | null;
+  spendCap?: SnapshotSpendCap | null;
+}
+
+/** A spend cap as the control plane sized it; the gateway only compares units and words the refusal. */
+export interface SnapshotSpendCap {
+  /** Billable units (counted requests × route weight) the cap pays for in one period. */
+  units: number;
+  /** The cap itself, in minor units of `currency`. */
+  amountMinor: number;
+  /** ISO 4217 code, lower case. */
+  currency: string;
+  /**
+   * Digits of the currency's minor unit as Tollgate bills it (2 for `usd` and `isk`, 0 for `jpy`,
+   * 3 for `kwd`), so the gateway writes the amount without a currency table. Absent (an older
+   * plans service): 2.
+   */
+  minorDigits?: number;
 }
 
 export interface SnapshotKey {

@@ -1,1 +1,2 @@
 export * from './gateway-snapshot';
+export * from './quota-ceiling';

@@ -49,11 +49,42 @@ export function alertRecipients(email: string, billingEmails: readonly string[])
   return recipients;
 }
 
+/** How long a send may take before another worker may take its alert over (SMTP gives up well before). */
+export const mailClaimLeaseMs = 10 * 60_000;
+
+/**
+ * While a mail is being sent, `emailedAt` holds a claim: the instant the claim expires, shifted this
+ * far (about 1,000 years) into the future. No real send time reaches that range, so a stored value is
+ * either a send time or a claim, never ambiguous, and needs no column of its own.
+ */
+const claimShiftMs = 1_000 * 365.25 * 86_400_000;
+const claimFloor = new Date(claimShiftMs);
+
+function claimExpiringAt(expiresAt: number): Date {
+  return new Date(expiresAt + claimShiftMs);
+}
+
+/** Whether the alert's mail still has to be sent at `now`: never sent, and no unexpired claim on it. */
+export function mailPending(alert: Pick<Alert, 'emailedAt'>, now: Date): boolean {
+  if (alert.emailedAt === null) return true;
+  const stored = alert.emailedAt.getTime();
+  return stored >= claimShiftMs && stored <= claimExpiringAt(now.getTime()).getTime();
+}
+
+/** The `where` of alerts whose mail still has to be sent at `now` (see `mailPending`). */
+export function mailPendingWhere(now: Date): Prisma.AlertWhereInput {
+  return {
+    OR: [{ emailedAt: null }, { emailedAt: { gte: claimFloor, lte: claimExpiringAt(now.getTime()) } }],
+  };
+}
+
 /**
  * Raises alerts exactly once and sends them. The unique key (subscription, period start, kind,
- * threshold) decides who raises: an insert that finds the row present does nothing. Sending claims
- * the alert's `emailedAt` first, so two workers never mail the same alert; a failed send releases
- * the claim and the next run (event redelivery or recheck) sends it.
+ * threshold) decides who raises: an insert that finds the row present does nothing. Sending first
+ * claims the alert's `emailedAt` for `mailClaimLeaseMs`, so two workers never mail the same alert;
+ * a successful send replaces the claim with the send time, a failed send releases it, and a claim
+ * left by a worker that stopped mid-send expires. Either way the next run (event redelivery or
+ * recheck) sends the mail.
  */
 export class AlertNotifier {
   constructor(private readonly options: AlertNotifierOptions) {}
@@ -105,9 +136,11 @@ export class AlertNotifier {
   async send(alert: Alert, message: AlertMessage): Promise<boolean> {
     const { prisma, mailer, webhooks, logger } = this.options;
     let mailed = false;
+    const now = this.options.now();
+    const claim = claimExpiringAt(now.getTime() + mailClaimLeaseMs);
     const claimed = await prisma.alert.updateMany({
-      where: { id: alert.id, emailedAt: null },
-      data: { emailedAt: this.options.now() },
+      where: { id: alert.id, ...mailPendingWhere(now) },
+      data: { emailedAt: claim },
     });
     if (claimed.count === 1) {
       try {
@@ -123,15 +156,24 @@ export class AlertNotifier {
           // The same alert always has the same Message-ID: a resend after a lost reply is recognisable.
           headers: { 'Message-ID': `<${alert.id}@alerts.tollgate>` },
         });
-        mailed = true;
-        logger.info(
-          { alertId: alert.id, consumerId: alert.consumerId, kind: alert.kind, threshold: alert.threshold },
-          'alert mailed',
-        );
       } catch (error) {
-        await prisma.alert.updateMany({ where: { id: alert.id }, data: { emailedAt: null } });
+        // Releases this claim only: a worker that took over an expired claim keeps its own.
+        await prisma.alert.updateMany({
+          where: { id: alert.id, emailedAt: claim },
+          data: { emailedAt: null },
+        });
         throw error;
       }
+      // Any claim (this one, or one taken over after it expired) gives way to the send time.
+      await prisma.alert.updateMany({
+        where: { id: alert.id, emailedAt: { gte: claimFloor } },
+        data: { emailedAt: this.options.now() },
+      });
+      mailed = true;
+      logger.info(
+        { alertId: alert.id, consumerId: alert.consumerId, kind: alert.kind, threshold: alert.threshold },
+        'alert mailed',
+      );
     }
     await webhooks.queue({
       consumerId: alert.consumerId,

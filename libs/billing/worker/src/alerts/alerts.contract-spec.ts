@@ -26,6 +26,7 @@ import {
   usageEventRow,
   type WebhookReceiver,
 } from '../testing/billing-test-support';
+import { mailClaimLeaseMs, mailPending } from './alert-notifier';
 import { Alerts } from './alerts';
 import { startQuotaEventConsumer } from './quota-event-consumer';
 
@@ -44,6 +45,7 @@ describe('usage alerts (PostgreSQL, SMTP, HTTP webhooks, chDB)', () => {
   let analytics: ClickHouseAnalyticsStore;
   let usage: UsageQueries;
   let alerts: Alerts;
+  let smtpMailer: Mailer;
   const logger = recordingLogger();
 
   beforeAll(async () => {
@@ -55,6 +57,7 @@ describe('usage alerts (PostgreSQL, SMTP, HTTP webhooks, chDB)', () => {
       startWebhookJobs({ prisma, logger, attempts: 3, deliver: true }),
     ));
     ({ analytics, usage } = await resources.add(createScratchAnalytics('alerts')));
+    smtpMailer = mail.mailer;
     alerts = new Alerts({ prisma, mailer: mail.mailer, webhooks, usage, logger, publicUrl });
   }, 120_000);
 
@@ -296,6 +299,63 @@ describe('usage alerts (PostgreSQL, SMTP, HTTP webhooks, chDB)', () => {
     await settle();
     expect(mailsTo(target.email)).toHaveLength(1);
     expect(webhooksTo(target.path)).toHaveLength(1);
+  });
+
+  it('an alert whose sender stopped mid-send is mailed once its claim expires, exactly once', async () => {
+    const starter = await plan({ name: 'Crash plan' });
+    const target = await consumerOn(starter.id, 'crash');
+    // A mailer that never answers until told to: the worker holding the claim is gone.
+    let stopSending: (error: Error) => void = () => undefined;
+    const stuck: Mailer = {
+      send: () =>
+        new Promise((_resolve, reject) => {
+          stopSending = reject;
+        }),
+      ping: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const crashing = new Alerts({ prisma, mailer: stuck, webhooks, usage, logger, publicUrl });
+    const event = quotaEvent(target, starter.id, 'quota.threshold_crossed', 80, 20);
+    const stopped = crashing.handleQuotaEvent(event).catch((error: unknown) => error);
+    const claimed = await eventually(async () => {
+      const [alert] = await prisma.alert.findMany({ where: { consumerId: target.consumerId } });
+      return alert?.emailedAt ? alert : undefined;
+    });
+    expect(mailPending(claimed, new Date())).toBe(false);
+
+    // While the claim holds, neither a redelivered event nor the recheck mails it.
+    await alerts.handleQuotaEvent(event);
+    await alerts.recheck();
+    await settle();
+    expect(mailsTo(target.email)).toHaveLength(0);
+
+    // After the lease, the next worker takes the claim over and mails it.
+    const later = new Alerts({
+      prisma,
+      mailer: smtpMailer,
+      webhooks,
+      usage,
+      logger,
+      publicUrl,
+      now: () => new Date(Date.now() + mailClaimLeaseMs + 1_000),
+    });
+    await later.handleQuotaEvent(event);
+    expect(mailsTo(target.email).map((mail) => mail.subject)).toEqual([
+      'crash: 80 % of your Crash plan quota used',
+    ]);
+    const mailed = await prisma.alert.findUniqueOrThrow({ where: { id: claimed.id } });
+    expect(mailPending(mailed, new Date(Date.now() + 2 * mailClaimLeaseMs))).toBe(false);
+
+    // The stuck send failing at last releases nothing: the alert stays mailed, and is not mailed again.
+    stopSending(new Error('connection reset'));
+    expect(await stopped).toBeInstanceOf(Error);
+    expect((await prisma.alert.findUniqueOrThrow({ where: { id: claimed.id } })).emailedAt).toEqual(
+      mailed.emailedAt,
+    );
+    await later.handleQuotaEvent(event);
+    await alerts.recheck();
+    await settle();
+    expect(mailsTo(target.email)).toHaveLength(1);
   });
 
   describe('recheck from ClickHouse', () => {

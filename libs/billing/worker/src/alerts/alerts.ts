@@ -1,7 +1,7 @@
 import { type QuotaEvent } from '@tollgate/access-log';
 import { billingPeriodAt, type BillingPeriod } from '@tollgate/billing-period';
 import { rate } from '@tollgate/billing-rating';
-import { type MeterDefinition, planMeters, type UsageFigures } from '@tollgate/metering-domain';
+import { type MeterDefinition, type UsageFigures } from '@tollgate/metering-domain';
 import { type UsageQueries } from '@tollgate/metering-pipeline';
 import { type ConsumerWebhooks } from '@tollgate/plans-data';
 import { type PlanDefinition } from '@tollgate/plans-domain';
@@ -23,7 +23,8 @@ import {
   upgradePath,
 } from '../mail-templates/usage-notices';
 import { type BillingWorkerLogger } from '../billing-worker-logger';
-import { type AlertMessage, AlertNotifier } from './alert-notifier';
+import { definitionMeters } from '../stripe-sync/stripe-plan-mapping';
+import { type AlertMessage, AlertNotifier, mailPending } from './alert-notifier';
 import {
   alertForQuotaEvent,
   reachedQuotaThresholds,
@@ -55,13 +56,16 @@ type LiveSubscription = Subscription & { plan: Plan; consumer: Consumer };
 
 const usageAlertKinds: UsageAlertKind[] = ['quota_threshold', 'quota_exhausted', 'spend_cap'];
 
-/** The usage keys a plan's price components meter. */
-function meteredPrices(prices: readonly { meter?: string }[]): { meter: string }[] {
-  return prices.flatMap((price) => (typeof price.meter === 'string' ? [{ meter: price.meter }] : []));
-}
+/** Subscriptions rechecked together: one query reads their alerts. */
+const recheckBatchSize = 500;
 
-function metersOf(definition: PlanDefinition): MeterDefinition[] {
-  return planMeters(meteredPrices(definition.prices as readonly { meter?: string }[]), definition.meters);
+/** A subscription to recheck, with the definition it is held to and its current periods. */
+interface RecheckTarget {
+  subscription: LiveSubscription;
+  definition: PlanDefinition;
+  quotaPeriod: BillingPeriod;
+  /** The calendar month of billing (spend caps are per billing month). */
+  billingPeriod: BillingPeriod;
 }
 
 /** Rating reads whole non-negative units. */
@@ -131,23 +135,79 @@ export class Alerts {
       include: { plan: true, consumer: true },
       orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
     });
+    // The gateway enforces a consumer's newest live subscription only.
     const seen = new Set<string>();
-    let raised = 0;
-    for (const subscription of subscriptions) {
-      // The gateway enforces a consumer's newest live subscription only.
-      if (seen.has(subscription.consumerId)) continue;
+    const newest = subscriptions.filter((subscription) => {
+      if (seen.has(subscription.consumerId)) return false;
       seen.add(subscription.consumerId);
-      try {
-        raised += await this.recheckSubscription(subscription, now);
-      } catch (error) {
-        this.options.logger.error(
-          { err: error, subscriptionId: subscription.id, consumerId: subscription.consumerId },
-          'alert recheck failed for a subscription',
-        );
-      }
+      return true;
+    });
+    let raised = 0;
+    for (let index = 0; index < newest.length; index += recheckBatchSize) {
+      raised += await this.recheckBatch(newest.slice(index, index + recheckBatchSize), now);
     }
     if (raised > 0) this.options.logger.info({ raised }, 'alert recheck raised missed alerts');
     return { raised };
+  }
+
+  private async recheckBatch(subscriptions: LiveSubscription[], now: number): Promise<number> {
+    const targets: RecheckTarget[] = [];
+    for (const subscription of subscriptions) {
+      try {
+        targets.push(await this.recheckTarget(subscription, now));
+      } catch (error) {
+        this.logRecheckFailure(error, subscription);
+      }
+    }
+    if (targets.length === 0) return 0;
+    // The alerts of the batch's current periods, in one query.
+    const since = Math.min(
+      ...targets.map((target) => Math.min(target.quotaPeriod.start, target.billingPeriod.start)),
+    );
+    const alerts = await this.options.prisma.alert.findMany({
+      where: {
+        subscriptionId: { in: targets.map((target) => target.subscription.id) },
+        kind: { in: usageAlertKinds },
+        periodStart: { gte: new Date(since) },
+      },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    const bySubscription = new Map<string, Alert[]>();
+    for (const alert of alerts) {
+      const list = bySubscription.get(alert.subscriptionId) ?? [];
+      list.push(alert);
+      bySubscription.set(alert.subscriptionId, list);
+    }
+    let raised = 0;
+    for (const target of targets) {
+      try {
+        raised += await this.recheckSubscription(
+          target,
+          bySubscription.get(target.subscription.id) ?? [],
+          now,
+        );
+      } catch (error) {
+        this.logRecheckFailure(error, target.subscription);
+      }
+    }
+    return raised;
+  }
+
+  private logRecheckFailure(error: unknown, subscription: LiveSubscription): void {
+    this.options.logger.error(
+      { err: error, subscriptionId: subscription.id, consumerId: subscription.consumerId },
+      'alert recheck failed for a subscription',
+    );
+  }
+
+  private async recheckTarget(subscription: LiveSubscription, now: number): Promise<RecheckTarget> {
+    const definition = await subscriptionPlanDefinition(this.options.prisma, subscription, subscription.plan);
+    const anchor = subscription.periodAnchor.getTime();
+    const timeZone = subscription.consumer.timeZone;
+    const quotaPeriod = billingPeriodAt(now, anchor, timeZone, definition.quota.period);
+    const billingPeriod =
+      definition.quota.period === 'month' ? quotaPeriod : billingPeriodAt(now, anchor, timeZone, 'month');
+    return { subscription, definition, quotaPeriod, billingPeriod };
   }
 
   private async liveSubscription(consumerId: string): Promise<LiveSubscription | null> {
@@ -158,22 +218,17 @@ export class Alerts {
     });
   }
 
-  private async recheckSubscription(subscription: LiveSubscription, now: number): Promise<number> {
-    const { prisma, usage } = this.options;
-    const definition = await subscriptionPlanDefinition(prisma, subscription, subscription.plan);
-    const anchor = subscription.periodAnchor.getTime();
-    const timeZone = subscription.consumer.timeZone;
-    const quotaPeriod = billingPeriodAt(now, anchor, timeZone, definition.quota.period);
-    const meters = metersOf(definition);
-    const figures = await usage.totals(
+  /** Raises the missed alerts of one subscription; `alerts` are its alerts of the batch's periods. */
+  private async recheckSubscription(target: RecheckTarget, alerts: Alert[], now: number): Promise<number> {
+    const { subscription, definition, quotaPeriod, billingPeriod } = target;
+    const periodOf = (kind: string): BillingPeriod => (kind === 'spend_cap' ? billingPeriod : quotaPeriod);
+    const existing = alerts.filter((alert) => alert.periodStart.getTime() === periodOf(alert.kind).start);
+    const meters = definitionMeters(definition);
+    const figures = await this.options.usage.totals(
       subscription.consumerId,
       { from: quotaPeriod.start, to: quotaPeriod.end },
       meters,
     );
-    const existing = await prisma.alert.findMany({
-      where: { subscriptionId: subscription.id, kind: { in: usageAlertKinds } },
-      orderBy: { createdAt: 'asc' },
-    });
     const has = (kind: UsageAlertKind, periodStart: number, threshold: number): boolean =>
       existing.some(
         (alert) =>
@@ -204,8 +259,6 @@ export class Alerts {
 
     const cap = subscription.spendCapMinor;
     if (subscription.plan.tier === 'pay_per_call' && cap !== null && cap > 0) {
-      const billingPeriod =
-        definition.quota.period === 'month' ? quotaPeriod : billingPeriodAt(now, anchor, timeZone, 'month');
       const spent = await this.spentMinor(subscription, definition, billingPeriod, figures, meters);
       for (const threshold of reachedSpendCapThresholds(spent, cap, definition.alertThresholds)) {
         if (has('spend_cap', billingPeriod.start, threshold)) continue;
@@ -228,16 +281,12 @@ export class Alerts {
       }
     }
 
-    // Alerts whose mail failed earlier (their claim was released): this is their retry.
+    // Alerts of the current periods whose mail failed earlier or whose send stopped midway: this is
+    // their retry.
     for (const alert of existing) {
-      if (alert.emailedAt !== null || alert.dismissedAt !== null) continue;
-      const period = billingPeriodAt(
-        alert.periodStart.getTime(),
-        anchor,
-        timeZone,
-        alert.kind === 'spend_cap' ? 'month' : definition.quota.period,
-      );
-      if (period.start !== alert.periodStart.getTime() || period.end <= now) continue;
+      if (alert.dismissedAt !== null || !mailPending(alert, new Date(now))) continue;
+      const period = periodOf(alert.kind);
+      if (period.end <= now) continue;
       await this.notifier.send(alert, this.message(alert, subscription, definition, new Date(period.end)));
     }
     return raised;

@@ -1,6 +1,12 @@
 import { type TestSmtpServer } from '@tollgate/mail/testing';
-import { buildGatewaySnapshot, type PlanDetailView, processStripeEvent } from '@tollgate/plans-data';
+import {
+  buildGatewaySnapshot,
+  type ConsumerWebhooks,
+  type PlanDetailView,
+  processStripeEvent,
+} from '@tollgate/plans-data';
 import { type PlanCreateInput } from '@tollgate/plans-domain';
+import { type Mailer } from '@tollgate/ports';
 import { type PrismaClient } from '@tollgate/relational';
 import {
   consumerWithWebhook,
@@ -30,6 +36,8 @@ describe('dunning (PostgreSQL, SMTP, HTTP webhooks)', () => {
   let smtp: TestSmtpServer;
   let receiver: WebhookReceiver;
   let dunning: Dunning;
+  let webhooks: ConsumerWebhooks;
+  let smtpMailer: Mailer;
   let clock = Date.now();
   let snapshotPushes = 0;
   let free: PlanDetailView;
@@ -42,9 +50,8 @@ describe('dunning (PostgreSQL, SMTP, HTTP webhooks)', () => {
     const mail = await resources.add(startMailCatcher('Tollgate <billing@tollgate.test>'));
     smtp = mail.smtp;
     receiver = await resources.add(startWebhookReceiver());
-    const { webhooks } = await resources.add(
-      startWebhookJobs({ prisma, logger, attempts: 3, deliver: true }),
-    );
+    ({ webhooks } = await resources.add(startWebhookJobs({ prisma, logger, attempts: 3, deliver: true })));
+    smtpMailer = mail.mailer;
     dunning = new Dunning({
       prisma,
       mailer: mail.mailer,
@@ -302,5 +309,111 @@ describe('dunning (PostgreSQL, SMTP, HTTP webhooks)', () => {
       'umbrella: payment received, thank you',
       'umbrella: payment failed for your Pro 2 plan',
     ]);
+  });
+
+  /** The same dunning with another mailer. */
+  const dunningWith = (mailer: Mailer) =>
+    new Dunning({
+      prisma,
+      mailer,
+      webhooks,
+      logger,
+      publicUrl,
+      now: () => new Date(clock),
+      onSubscriptionsChanged: async () => {
+        snapshotPushes += 1;
+      },
+    });
+
+  it('mail server down: the policy is still applied, and the notices go out with the next run', async () => {
+    // The earlier test left a payment-failed episode open: pay it so this run sees only the new one.
+    await stripeInvoice('invoice.paid', 'sub_stripe_umbrella', 70);
+    await dunning.run();
+    const business = await plan({ name: 'Business 3', gracePeriodDays: 1, pastDuePolicy: 'suspend' });
+    const target = await subscriber(business.id, 'hooli');
+    await stripeInvoice('invoice.payment_failed', target.stripeSubscriptionId, 100);
+    clock = (t0 + 100) * 1000 + dayMs + 1;
+    const pushesBefore = snapshotPushes;
+    const unreachable: Mailer = {
+      send: () => Promise.reject(new Error('SMTP unreachable')),
+      ping: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    expect(await dunningWith(unreachable).run()).toEqual({ mailed: 0, enforced: 1, recovered: 0 });
+    expect(snapshotPushes).toBe(pushesBefore + 1);
+    expect(await prisma.consumer.findUniqueOrThrow({ where: { id: target.consumerId } })).toMatchObject({
+      status: 'suspended',
+      suspendedReason: 'payment_overdue',
+    });
+    expect(mailsTo(target.email)).toHaveLength(0);
+
+    // The mail server is back: both notices, in order, once.
+    expect(await dunning.run()).toEqual({ mailed: 1, enforced: 0, recovered: 0 });
+    expect(await dunning.run()).toEqual({ mailed: 0, enforced: 0, recovered: 0 });
+    expect(mailsTo(target.email).map((mail) => mail.subject)).toEqual([
+      'hooli: payment failed for your Business 3 plan',
+      'hooli: API keys suspended after an unpaid invoice',
+    ]);
+
+    await stripeInvoice('invoice.paid', target.stripeSubscriptionId, 200);
+    expect(await dunning.run()).toEqual({ mailed: 0, enforced: 0, recovered: 1 });
+  });
+
+  it('paid between the read and the enforcement: no downgrade, no grace notice, one recovery', async () => {
+    const pro = await plan({ name: 'Pro 3', gracePeriodDays: 1, pastDuePolicy: 'downgrade' });
+    const target = await subscriber(pro.id, 'vandelay');
+    await stripeInvoice('invoice.payment_failed', target.stripeSubscriptionId, 300);
+    clock = (t0 + 300) * 1000 + dayMs + 1;
+    const pushesBefore = snapshotPushes;
+    // The invoice is paid while the payment-failed mail goes out, after the run read the subscription.
+    let paid = false;
+    const payingMailer: Mailer = {
+      send: async (mail) => {
+        if (!paid) {
+          paid = true;
+          expect((await stripeInvoice('invoice.paid', target.stripeSubscriptionId, 301)).changed).toBe(true);
+        }
+        return smtpMailer.send(mail);
+      },
+      ping: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    expect(await dunningWith(payingMailer).run()).toEqual({ mailed: 1, enforced: 0, recovered: 1 });
+    expect(paid).toBe(true);
+    expect(snapshotPushes).toBe(pushesBefore);
+    expect(
+      await prisma.subscription.findUniqueOrThrow({ where: { id: target.subscriptionId } }),
+    ).toMatchObject({ planId: pro.id, downgradedFromPlanId: null, status: 'active' });
+    expect(mailsTo(target.email).map((mail) => mail.subject)).toEqual([
+      'vandelay: payment failed for your Pro 3 plan',
+      'vandelay: payment received, thank you',
+    ]);
+    expect(
+      (await prisma.alert.findMany({ where: { consumerId: target.consumerId } })).map((alert) => alert.kind),
+    ).not.toContain('grace_expired');
+  });
+
+  it('gateways are refreshed once per run, however many subscriptions change', async () => {
+    const pro = await plan({ name: 'Pro 4', gracePeriodDays: 1, pastDuePolicy: 'downgrade' });
+    const business = await plan({ name: 'Business 4', gracePeriodDays: 1, pastDuePolicy: 'suspend' });
+    const targets = [
+      await subscriber(pro.id, 'wayne'),
+      await subscriber(pro.id, 'stark'),
+      await subscriber(business.id, 'tyrell'),
+    ];
+    for (const target of targets)
+      await stripeInvoice('invoice.payment_failed', target.stripeSubscriptionId, 400);
+    clock = (t0 + 400) * 1000 + dayMs + 1;
+    const pushesBefore = snapshotPushes;
+    expect(await dunning.run()).toEqual({ mailed: 3, enforced: 3, recovered: 0 });
+    expect(snapshotPushes).toBe(pushesBefore + 1);
+    for (const target of targets) expect(mailsTo(target.email)).toHaveLength(2);
+
+    for (const target of targets) await stripeInvoice('invoice.paid', target.stripeSubscriptionId, 500);
+    expect(await dunning.run()).toEqual({ mailed: 0, enforced: 0, recovered: 3 });
+    expect(snapshotPushes).toBe(pushesBefore + 2);
+    for (const target of targets) expect(mailsTo(target.email)).toHaveLength(3);
+    expect(await dunning.run()).toEqual({ mailed: 0, enforced: 0, recovered: 0 });
+    expect(snapshotPushes).toBe(pushesBefore + 2);
   });
 });

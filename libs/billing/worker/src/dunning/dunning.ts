@@ -9,7 +9,7 @@ import {
   type Subscription,
 } from '@tollgate/relational';
 import { type BillingWorkerLogger } from '../billing-worker-logger';
-import { type AlertMessage, AlertNotifier } from '../alerts/alert-notifier';
+import { type AlertMessage, AlertNotifier, mailPending } from '../alerts/alert-notifier';
 import { dunningAuditActions } from './dunning-audit-actions';
 import {
   downgradedNotice,
@@ -54,6 +54,19 @@ const dunningActor: Actor = { type: 'system', id: 'dunning' };
 
 type DunningSubscription = Subscription & { plan: Plan; consumer: Consumer };
 
+/** A grace-expired notice to send once gateways enforce the change it reports. */
+interface GraceExpiredNotice {
+  alert: Alert;
+  subscriptionId: string;
+}
+
+/** A payment-recovered notice to send once gateways enforce the restored plan or keys. */
+interface RecoveredNotice {
+  alert: Alert;
+  subscriptionId: string;
+  restored: 'plan' | 'keys' | null;
+}
+
 /** When the grace period of an episode that started at `pastDueSince` ends. */
 export function graceEndsAt(pastDueSince: Date, gracePeriodDays: number): Date {
   return new Date(pastDueSince.getTime() + gracePeriodDays * dayMs);
@@ -75,8 +88,17 @@ export class Dunning {
     this.notifier = new AlertNotifier({ ...options, now: this.now });
   }
 
+  /**
+   * One pass: payment-failed notices, then every change of the run (policies applied, payments
+   * recovered), then one gateway refresh for all of them, then the notices of those changes, so a
+   * notice never announces what gateways do not enforce yet. A notice whose mail fails is logged and
+   * sent by the next run; it never holds up a change.
+   */
   async run(): Promise<DunningRunResult> {
+    const { logger } = this.options;
     const result: DunningRunResult = { mailed: 0, enforced: 0, recovered: 0 };
+    const graceNotices: GraceExpiredNotice[] = [];
+    let changed = false;
     const pastDue = await this.options.prisma.subscription.findMany({
       where: { status: 'past_due', pastDueSince: { not: null } },
       include: { plan: true, consumer: true },
@@ -85,18 +107,54 @@ export class Dunning {
     for (const subscription of pastDue) {
       try {
         if (await this.notifyPaymentFailed(subscription)) result.mailed += 1;
-        if (await this.enforceGrace(subscription)) result.enforced += 1;
       } catch (error) {
-        this.options.logger.error(
+        logger.warn(
           { err: error, subscriptionId: subscription.id },
-          'dunning failed for a subscription',
+          'payment-failed notice not sent: the next dunning run sends it',
         );
       }
+      try {
+        const enforcement = await this.enforceGrace(subscription);
+        if (!enforcement) continue;
+        if (enforcement.applied) result.enforced += 1;
+        // A notice left over from an earlier run refreshes gateways too: that run's refresh may have failed.
+        changed = true;
+        graceNotices.push({ alert: enforcement.alert, subscriptionId: subscription.id });
+      } catch (error) {
+        logger.error({ err: error, subscriptionId: subscription.id }, 'dunning failed for a subscription');
+      }
     }
-    result.recovered = await this.recover();
-    if (result.mailed + result.enforced + result.recovered > 0)
-      this.options.logger.info(result, 'dunning run');
+    const recoveredNotices = await this.recover();
+    result.recovered = recoveredNotices.length;
+    if (recoveredNotices.some((notice) => notice.restored !== null)) changed = true;
+
+    if (changed) {
+      try {
+        await this.options.onSubscriptionsChanged();
+      } catch (error) {
+        // The grace-expired notices stay unsent and go out, after a refresh, with the next run.
+        logger.error({ err: error }, 'gateway refresh after dunning changes failed');
+        graceNotices.length = 0;
+      }
+    }
+    for (const notice of graceNotices) {
+      await this.sendNotice(notice.subscriptionId, () =>
+        this.sendGraceExpired(notice.alert, notice.subscriptionId),
+      );
+    }
+    for (const notice of recoveredNotices) {
+      await this.sendNotice(notice.subscriptionId, () => this.sendRecovered(notice));
+    }
+    if (result.mailed + result.enforced + result.recovered > 0) logger.info(result, 'dunning run');
     return result;
+  }
+
+  private async sendNotice(subscriptionId: string, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      this.options.logger.warn({ err: error, subscriptionId }, 'dunning notice not sent');
+    }
   }
 
   /** The plan whose dunning policy applies: the one the subscription had before a downgrade. */
@@ -126,7 +184,7 @@ export class Dunning {
     };
     const alert =
       (await this.notifier.insert({ ...key, source: 'stripe' })) ?? (await this.notifier.find(key));
-    if (!alert || alert.emailedAt !== null) return false;
+    if (!alert || !mailPending(alert, this.now())) return false;
     const plan = await this.policyPlan(subscription);
     const free = plan.pastDuePolicy === 'downgrade' ? await this.freePlan() : null;
     const graceEnd = graceEndsAt(episode, plan.gracePeriodDays);
@@ -149,13 +207,19 @@ export class Dunning {
     );
   }
 
-  /** Applies the past-due policy once the grace period is over; true when this call applied it. */
-  private async enforceGrace(subscription: DunningSubscription): Promise<boolean> {
+  /**
+   * Applies the past-due policy once the grace period is over. Returns the grace-expired alert whose
+   * notice is due: with `applied` when this call applied the policy, without it when an earlier run
+   * did and its notice was not sent; null when nothing is due.
+   */
+  private async enforceGrace(
+    subscription: DunningSubscription,
+  ): Promise<{ alert: Alert; applied: boolean } | null> {
     const { prisma, logger } = this.options;
     const episode = subscription.pastDueSince as Date;
     const plan = await this.policyPlan(subscription);
     if (this.now().getTime() < graceEndsAt(episode, plan.gracePeriodDays).getTime()) {
-      return false;
+      return null;
     }
     const key = {
       subscriptionId: subscription.id,
@@ -165,6 +229,19 @@ export class Dunning {
       threshold: 0,
     };
     const outcome = await prisma.$transaction(async (tx) => {
+      // The subscription was read before this transaction: a payment (or a plan change) may have
+      // landed since. This write re-checks it under the row's lock and changes nothing; when the
+      // subscription is no longer in this episode on this plan, the policy is not applied.
+      const current = await tx.subscription.updateMany({
+        where: {
+          id: subscription.id,
+          status: 'past_due',
+          pastDueSince: episode,
+          planId: subscription.planId,
+        },
+        data: { pastDueSince: episode },
+      });
+      if (current.count === 0) return 'changed' as const;
       const alert = await this.notifier.insert({ ...key, source: 'stripe' }, tx);
       if (!alert) return null;
       const free = plan.pastDuePolicy === 'downgrade' ? await this.freePlan(tx) : null;
@@ -187,7 +264,7 @@ export class Dunning {
           // The usage push bills usage before this instant on the plan Stripe still bills, not after.
           at: this.now(),
         });
-        return { alert, action: 'downgraded' as const, free };
+        return { alert, action: 'downgraded' as const };
       }
       if (plan.pastDuePolicy === 'downgrade' && !free) {
         logger.warn(
@@ -195,7 +272,11 @@ export class Dunning {
           'no public free plan to downgrade to: suspending the consumer instead',
         );
       }
-      if (subscription.consumer.status === 'active') {
+      const consumer = await tx.consumer.findUniqueOrThrow({
+        where: { id: subscription.consumerId },
+        select: { status: true },
+      });
+      if (consumer.status === 'active') {
         await tx.consumer.update({
           where: { id: subscription.consumerId },
           data: { status: 'suspended', suspendedReason: paymentOverdueReason },
@@ -204,26 +285,29 @@ export class Dunning {
           action: 'consumer.dunning_suspend',
           entityType: 'consumer',
           entityId: subscription.consumerId,
-          before: { status: subscription.consumer.status },
+          before: { status: consumer.status },
           after: { status: 'suspended', suspendedReason: paymentOverdueReason },
         });
       }
-      return { alert, action: 'suspended' as const, free: null };
+      return { alert, action: 'suspended' as const };
     });
+    if (outcome === 'changed') {
+      logger.info(
+        { subscriptionId: subscription.id },
+        'subscription changed since it was read: past-due policy not applied',
+      );
+      return null;
+    }
     if (!outcome) {
-      // Enforced before; resend its notice if that mail failed.
+      // Enforced before; its notice is due again if that mail failed.
       const existing = await this.notifier.find(key);
-      if (existing && existing.emailedAt === null) await this.sendGraceExpired(existing, subscription.id);
-      return false;
+      return existing && mailPending(existing, this.now()) ? { alert: existing, applied: false } : null;
     }
     logger.info(
       { subscriptionId: subscription.id, consumerId: subscription.consumerId, action: outcome.action },
       'grace period over: past-due policy applied',
     );
-    // Gateways get the change before the notice says it happened.
-    await this.options.onSubscriptionsChanged();
-    await this.sendGraceExpired(outcome.alert, subscription.id);
-    return true;
+    return { alert: outcome.alert, applied: true };
   }
 
   /** The grace-expired notice, worded from what the subscription and consumer look like now. */
@@ -258,9 +342,9 @@ export class Dunning {
   /**
    * Past-due episodes whose subscription is paid again (active or trialing, no longer in that
    * episode): the downgrade or suspension is undone and a notice sent, once per episode. Earlier
-   * open episodes of the same subscription are closed without a notice.
+   * open episodes of the same subscription are closed without a notice. Returns the notices to send.
    */
-  private async recover(): Promise<number> {
+  private async recover(): Promise<RecoveredNotice[]> {
     const { prisma } = this.options;
     const open = await prisma.$queryRaw<{ subscription_id: string; period_start: Date }[]>`
       SELECT a.subscription_id, a.period_start
@@ -282,10 +366,11 @@ export class Dunning {
       episodes.push(row.period_start);
       latest.set(row.subscription_id, episodes);
     }
-    let recovered = 0;
+    const notices: RecoveredNotice[] = [];
     for (const [subscriptionId, episodes] of latest) {
       try {
-        if (await this.recoverSubscription(subscriptionId, episodes)) recovered += 1;
+        const notice = await this.recoverSubscription(subscriptionId, episodes);
+        if (notice) notices.push(notice);
       } catch (error) {
         this.options.logger.error(
           { err: error, subscriptionId },
@@ -293,16 +378,26 @@ export class Dunning {
         );
       }
     }
-    return recovered;
+    return notices;
   }
 
-  private async recoverSubscription(subscriptionId: string, episodes: Date[]): Promise<boolean> {
+  private async recoverSubscription(
+    subscriptionId: string,
+    episodes: Date[],
+  ): Promise<RecoveredNotice | null> {
     const { prisma } = this.options;
-    const outcome = await prisma.$transaction(async (tx) => {
+    return prisma.$transaction(async (tx) => {
+      // The query above ran outside this transaction: a new failed payment may have landed since.
+      // With the row locked, the subscription must still be paid and out of these episodes.
+      await tx.$queryRaw`SELECT id FROM subscriptions WHERE id = ${subscriptionId} FOR UPDATE`;
       const subscription = await tx.subscription.findUniqueOrThrow({
         where: { id: subscriptionId },
         include: { consumer: true },
       });
+      const inEpisode =
+        subscription.pastDueSince !== null &&
+        episodes.some((episode) => episode.getTime() === subscription.pastDueSince?.getTime());
+      if ((subscription.status !== 'active' && subscription.status !== 'trialing') || inEpisode) return null;
       let recoveredAlert: Alert | null = null;
       for (const [index, episode] of episodes.entries()) {
         const latestEpisode = index === episodes.length - 1;
@@ -367,12 +462,14 @@ export class Dunning {
         });
         restored ??= 'keys';
       }
-      return { alert: recoveredAlert, restored };
+      return { alert: recoveredAlert, subscriptionId, restored };
     });
-    if (!outcome) return false;
-    if (outcome.restored !== null) await this.options.onSubscriptionsChanged();
-    const subscription = await prisma.subscription.findUniqueOrThrow({
-      where: { id: subscriptionId },
+  }
+
+  /** The payment-recovered notice, worded from what the subscription looks like now. */
+  private async sendRecovered(outcome: RecoveredNotice): Promise<void> {
+    const subscription = await this.options.prisma.subscription.findUniqueOrThrow({
+      where: { id: outcome.subscriptionId },
       include: { plan: true, consumer: true },
     });
     await this.notifier.send(
@@ -389,7 +486,6 @@ export class Dunning {
         },
       }),
     );
-    return true;
   }
 
   /** The version the subscription had before dunning downgraded it (from the audit trail), else the latest. */

@@ -1,11 +1,11 @@
 import { usageEventIdentifier } from '@tollgate/billing-stripe';
-import { definitionFromCreate, parseInput, planCreateSchema } from '@tollgate/plans-domain';
 import {
-  isPaidDefinition,
-  meterEventNameFor,
-  planIdOfPriceLocalId,
-  stripePlanLayout,
-} from './stripe-plan-mapping';
+  definitionFromCreate,
+  parseInput,
+  parseStripePriceLocalId,
+  planCreateSchema,
+} from '@tollgate/plans-domain';
+import { isPaidDefinition, meterEventNameFor, stripePlanLayout } from './stripe-plan-mapping';
 
 const definition = (body: Record<string, unknown>) =>
   definitionFromCreate(
@@ -44,7 +44,10 @@ describe('stripePlanLayout', () => {
       ['plan_a:sms', 'tollgate_plan_a_sms'],
     ]);
     expect(layout.prices.every((price) => price.localId.startsWith('plan_a:v3:'))).toBe(true);
-    expect(planIdOfPriceLocalId(layout.prices[0]?.localId ?? '')).toBe('plan_a');
+    expect(parseStripePriceLocalId(layout.prices[0]?.localId ?? '')).toEqual({
+      planId: 'plan_a',
+      version: 3,
+    });
   });
 
   it('gives changed content a new local id and the same content the same one', () => {

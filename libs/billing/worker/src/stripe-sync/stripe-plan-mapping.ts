@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type PriceTierInput } from '@tollgate/billing-stripe';
 import { type MeterDefinition, planMeters } from '@tollgate/metering-domain';
-import { type PlanDefinition, type PriceComponent } from '@tollgate/plans-domain';
+import { type PlanDefinition, type PriceComponent, stripePriceLocalId } from '@tollgate/plans-domain';
 
 /**
  * How a plan version appears in Stripe: one price per price component that Stripe can bill,
@@ -28,7 +28,7 @@ export interface StripeMeterPlan {
 }
 
 export interface StripePricePlan {
-  /** `StripeObject.localId`: `<planId>:v<version>:<key>:<fingerprint>`; never reused for other content. */
+  /** `StripeObject.localId` (`stripePriceLocalId`); never reused for other content. */
   localId: string;
   /** Price component key within the plan: `c<index>` or `overage`. */
   key: string;
@@ -67,11 +67,6 @@ export function meterEventNameFor(planId: string, slug: string): string {
 
 export function meterLocalIdFor(planId: string, slug: string): string {
   return `${planId}:${slug}`;
-}
-
-/** The plan id of a price's `StripeObject.localId`. */
-export function planIdOfPriceLocalId(localId: string): string {
-  return localId.split(':', 1)[0] ?? localId;
 }
 
 export function fingerprintOf(value: unknown): string {
@@ -162,7 +157,12 @@ export function stripePlanLayout(
       }
     }
     const fingerprint = fingerprintOf(content);
-    prices.push({ ...content, key, fingerprint, localId: `${planId}:v${version}:${key}:${fingerprint}` });
+    prices.push({
+      ...content,
+      key,
+      fingerprint,
+      localId: stripePriceLocalId(planId, version, key, fingerprint),
+    });
   };
   definition.prices.forEach((price, index) => {
     const content = contentOf(price);

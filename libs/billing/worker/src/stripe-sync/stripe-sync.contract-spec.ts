@@ -83,7 +83,7 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
 
   it('creates products, meters, prices, customers and subscriptions once', async () => {
     const summary = await sync.syncAll();
-    expect(summary).toEqual({ products: 1, meters: 3, prices: 4, customers: 1, subscriptions: 1 });
+    expect(summary).toEqual({ products: 1, meters: 3, prices: 4, customers: 1, subscriptions: 1, failed: 0 });
 
     expect(objectsOf('product').map((product) => product.id)).toEqual([`tollgate_${paidPlanId}`]);
     const meters = objectsOf('billing.meter');
@@ -148,6 +148,7 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
       prices: 0,
       customers: 0,
       subscriptions: 0,
+      failed: 0,
     });
     expect(stripe.calls).toHaveLength(before);
   });
@@ -167,7 +168,7 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
     const pricesBefore = objectsOf('price').length;
     const postsBefore = posts().length;
     const summary = await sync.syncAll();
-    expect(summary).toEqual({ products: 0, meters: 0, prices: 2, customers: 0, subscriptions: 0 });
+    expect(summary).toEqual({ products: 0, meters: 0, prices: 2, customers: 0, subscriptions: 0, failed: 0 });
     expect(objectsOf('price')).toHaveLength(pricesBefore + 2);
     expect(
       posts()
@@ -183,7 +184,42 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
       prices: 0,
       customers: 0,
       subscriptions: 0,
+      failed: 0,
     });
+  });
+
+  it('updates the product of a renamed plan once, and sends nothing on the next sync', async () => {
+    await patchPlan(
+      prisma,
+      paidPlanId,
+      parseInput(planPatchSchema, { name: 'Growth Plus', description: 'For growing teams' }),
+    );
+    const postsBefore = posts().length;
+    expect(await sync.syncAll()).toEqual({
+      products: 1,
+      meters: 0,
+      prices: 0,
+      customers: 0,
+      subscriptions: 0,
+      failed: 0,
+    });
+    const sent = posts().slice(postsBefore);
+    expect(sent.map((call) => call.path)).toEqual([`/v1/products/tollgate_${paidPlanId}`]);
+    expect(sent[0]?.status).toBe(200);
+    expect(stripe.objects.get(`tollgate_${paidPlanId}`)).toMatchObject({
+      name: 'Growth Plus',
+      description: 'For growing teams',
+    });
+    expect(objectsOf('product')).toHaveLength(1);
+
+    const callsBefore = stripe.calls.length;
+    expect(await sync.syncAll()).toMatchObject({ products: 0, failed: 0 });
+    expect(stripe.calls).toHaveLength(callsBefore);
+
+    // Renamed back within the day: a new change, sent anew rather than replayed.
+    await patchPlan(prisma, paidPlanId, parseInput(planPatchSchema, { name: 'Growth', description: null }));
+    expect(await sync.syncAll()).toMatchObject({ products: 1, failed: 0 });
+    expect(stripe.objects.get(`tollgate_${paidPlanId}`)).toMatchObject({ name: 'Growth', description: null });
   });
 
   it('opens a Checkout Session that names the consumer and the plan', async () => {
@@ -448,5 +484,113 @@ describe('Stripe sync (PostgreSQL, Stripe test server)', () => {
       where: { consumerId: early.id, status: { not: 'canceled' } },
     });
     expect(live).toMatchObject({ planId: paidPlanId, planVersion: 2, stripeSubscriptionId: 'sub_Early' });
+  });
+
+  it('lifts a Stripe pause on resume, and no other suspension', async () => {
+    const subscriber = async (name: string, stripeSubscriptionId: string) => {
+      const consumer = await createTestConsumer(prisma, {
+        name,
+        email: `${name}@acme.test`,
+        planId: paidPlanId,
+      });
+      const subscription = await prisma.subscription.findFirstOrThrow({ where: { consumerId: consumer.id } });
+      await prisma.subscription.update({ where: { id: subscription.id }, data: { stripeSubscriptionId } });
+      return { consumerId: consumer.id, subscriptionId: subscription.id };
+    };
+    const at = Math.floor(Date.now() / 1000) + 1000;
+    const updated = (id: string, created: number, stripeSubscriptionId: string, status: string) =>
+      processStripeEvent(prisma, {
+        id,
+        type: 'customer.subscription.updated',
+        created,
+        data: { object: { id: stripeSubscriptionId, object: 'subscription', status } },
+      });
+    const statusOf = async (subscriptionId: string) =>
+      (await prisma.subscription.findUniqueOrThrow({ where: { id: subscriptionId } })).status;
+
+    const paused = await subscriber('paused', 'sub_Paused');
+    expect(await updated('evt_pause', at, 'sub_Paused', 'paused')).toMatchObject({ outcome: 'applied' });
+    expect(await statusOf(paused.subscriptionId)).toBe('suspended');
+    expect(await updated('evt_resume', at + 10, 'sub_Paused', 'active')).toMatchObject({
+      outcome: 'applied',
+      changed: true,
+    });
+    expect(
+      await prisma.subscription.findUniqueOrThrow({ where: { id: paused.subscriptionId } }),
+    ).toMatchObject({
+      status: 'active',
+      pastDueSince: null,
+    });
+
+    // Suspended without a Stripe pause (here straight in the database): an active Stripe status changes nothing.
+    const other = await subscriber('suspended-otherwise', 'sub_Other');
+    await prisma.subscription.update({ where: { id: other.subscriptionId }, data: { status: 'suspended' } });
+    expect(await updated('evt_other_active', at + 20, 'sub_Other', 'active')).toMatchObject({
+      outcome: 'unchanged',
+      changed: false,
+    });
+    expect(await statusOf(other.subscriptionId)).toBe('suspended');
+
+    // Paused while dunning had suspended the consumer: the resume lifts the pause, not the consumer's suspension.
+    const dunned = await subscriber('dunned', 'sub_Dunned');
+    await prisma.consumer.update({
+      where: { id: dunned.consumerId },
+      data: { status: 'suspended', suspendedReason: 'payment_overdue' },
+    });
+    await updated('evt_dunned_pause', at + 30, 'sub_Dunned', 'paused');
+    await updated('evt_dunned_resume', at + 40, 'sub_Dunned', 'trialing');
+    expect(await statusOf(dunned.subscriptionId)).toBe('trialing');
+    expect(await prisma.consumer.findUniqueOrThrow({ where: { id: dunned.consumerId } })).toMatchObject({
+      status: 'suspended',
+      suspendedReason: 'payment_overdue',
+    });
+    // A trial that ends unpaid starts dunning.
+    await updated('evt_dunned_past_due', at + 50, 'sub_Dunned', 'past_due');
+    expect(
+      await prisma.subscription.findUniqueOrThrow({ where: { id: dunned.subscriptionId } }),
+    ).toMatchObject({
+      status: 'past_due',
+      pastDueSince: new Date((at + 50) * 1000),
+    });
+  });
+
+  it('goes on with the other plans when one plan fails, and counts the failure', async () => {
+    const broken = await createTestPlan(prisma, {
+      name: 'Broken',
+      prices: [{ type: 'flat', amountMinor: 1000, currency: 'usd' }],
+    });
+    const fine = await createTestPlan(prisma, {
+      name: 'Fine',
+      prices: [{ type: 'flat', amountMinor: 2000, currency: 'usd' }],
+    });
+    const fineConsumer = await createTestConsumer(prisma, {
+      name: 'Fine',
+      email: 'fine@acme.test',
+      planId: fine.id,
+    });
+    // Stripe already holds the broken plan's product key for other parameters: its create is refused.
+    const poisoned = await fetch(`${stripe.url}/v1/products`, {
+      method: 'POST',
+      headers: {
+        authorization: 'Bearer sk_test_sync',
+        'content-type': 'application/x-www-form-urlencoded',
+        'idempotency-key': `tollgate:product:${broken.id}:v1`,
+      },
+      body: 'name=Something+else',
+    });
+    expect(poisoned.status).toBe(200);
+
+    const summary = await sync.syncAll();
+    expect(summary.failed).toBe(1);
+    expect(stripe.objects.get(`tollgate_${broken.id}`)).toBeUndefined();
+    expect(stripe.objects.get(`tollgate_${fine.id}`)).toMatchObject({ name: 'Fine' });
+    const fineSubscription = await prisma.subscription.findFirstOrThrow({
+      where: { consumerId: fineConsumer.id },
+    });
+    expect(fineSubscription.stripeSubscriptionId).not.toBeNull();
+    expect(await sync.syncAll()).toMatchObject({ products: 0, subscriptions: 0, failed: 1 });
+
+    await prisma.plan.update({ where: { id: broken.id }, data: { archivedAt: new Date() } });
+    expect(await sync.syncAll()).toMatchObject({ failed: 0 });
   });
 });

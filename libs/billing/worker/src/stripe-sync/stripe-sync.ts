@@ -1,11 +1,7 @@
 import { type BillingInvoice, type BillingProvider } from '@tollgate/billing-stripe';
 import { ConflictError, NotFoundError, ValidationError } from '@tollgate/errors';
-import {
-  httpUrlSchema,
-  planDefinition,
-  type PlanDefinition,
-  storedPlanDefinition,
-} from '@tollgate/plans-domain';
+import { subscriptionPlanDefinition } from '@tollgate/plans-data';
+import { httpUrlSchema, planDefinition, type PlanDefinition } from '@tollgate/plans-domain';
 import { type Plan, type PrismaClient } from '@tollgate/relational';
 import { type BillingWorkerLogger } from '../billing-worker-logger';
 import {
@@ -22,13 +18,21 @@ export interface StripeSyncOptions {
   logger: BillingWorkerLogger;
 }
 
-/** Stripe objects created (or found again) by one sync; what was already recorded is not counted. */
+/**
+ * Stripe objects created (or found again) by one sync, products updated included; what was
+ * already recorded unchanged is not counted.
+ */
 export interface StripeSyncSummary {
   products: number;
   meters: number;
   prices: number;
   customers: number;
   subscriptions: number;
+}
+
+/** What `syncAll` did: the objects sent, and the plans, consumers and subscriptions that failed. */
+export interface StripeSyncAllSummary extends StripeSyncSummary {
+  failed: number;
 }
 
 export interface CheckoutRequest {
@@ -93,15 +97,28 @@ export class StripeSync {
     this.logger = options.logger;
   }
 
-  /** Syncs every plan, every consumer with a paid subscription and every unlinked paid subscription. */
-  async syncAll(): Promise<StripeSyncSummary> {
+  /**
+   * Syncs every plan, every consumer with a paid subscription and every unlinked paid subscription.
+   * Each is synced on its own: a failure is logged with its ids and counted in `failed`, and the
+   * sync goes on with the next one.
+   */
+  async syncAll(): Promise<StripeSyncAllSummary> {
     let summary = emptySummary();
+    let failed = 0;
+    const attempt = async (ids: Record<string, string>, step: () => Promise<StripeSyncSummary>) => {
+      try {
+        summary = add(summary, await step());
+      } catch (error) {
+        failed += 1;
+        this.logger.error({ err: error, ...ids }, 'Stripe sync failed; going on with the rest');
+      }
+    };
     const plans = await this.prisma.plan.findMany({
       where: { archivedAt: null },
       select: { id: true },
       orderBy: { id: 'asc' },
     });
-    for (const plan of plans) summary = add(summary, await this.syncPlan(plan.id));
+    for (const plan of plans) await attempt({ planId: plan.id }, () => this.syncPlan(plan.id));
     const subscriptions = await this.prisma.subscription.findMany({
       where: { status: { not: 'canceled' } },
       include: { plan: true },
@@ -109,18 +126,26 @@ export class StripeSync {
     });
     const consumers = new Set<string>();
     for (const subscription of subscriptions) {
-      const definition = await this.definitionOf(subscription.plan, subscription.planVersion);
-      if (!isPaidDefinition(definition, subscription.plan.tier)) continue;
+      const ids = { subscriptionId: subscription.id, consumerId: subscription.consumerId };
+      let paid = false;
+      await attempt(ids, async () => {
+        const definition = await subscriptionPlanDefinition(this.prisma, subscription, subscription.plan);
+        paid = isPaidDefinition(definition, subscription.plan.tier);
+        return emptySummary();
+      });
+      if (!paid) continue;
       if (!consumers.has(subscription.consumerId)) {
         consumers.add(subscription.consumerId);
-        summary = add(summary, await this.syncConsumer(subscription.consumerId));
+        await attempt(ids, () => this.syncConsumer(subscription.consumerId));
       }
       if (subscription.stripeSubscriptionId === null) {
-        summary = add(summary, await this.syncSubscription(subscription.id));
+        await attempt(ids, () => this.syncSubscription(subscription.id));
       }
     }
-    this.logger.info({ ...summary }, 'Stripe sync done');
-    return summary;
+    const result = { ...summary, failed };
+    if (failed > 0) this.logger.warn(result, 'Stripe sync done, with failures');
+    else this.logger.info(result, 'Stripe sync done');
+    return result;
   }
 
   /** The plan's Product, the Meters of its metered prices and the Prices of its latest version. */
@@ -148,7 +173,7 @@ export class StripeSync {
     });
     if (!subscription) throw new NotFoundError('Subscription', subscriptionId);
     if (subscription.stripeSubscriptionId !== null || subscription.status === 'canceled') return summary;
-    const definition = await this.definitionOf(subscription.plan, subscription.planVersion);
+    const definition = await subscriptionPlanDefinition(this.prisma, subscription, subscription.plan);
     if (!isPaidDefinition(definition, subscription.plan.tier)) return summary;
     const priceIds = await this.ensurePlanVersion(
       subscription.plan,
@@ -261,15 +286,6 @@ export class StripeSync {
     return this.provider.listInvoices(customerId, request.limit);
   }
 
-  /** The definition of a plan version: the stored version, or the plan row for its latest. */
-  private async definitionOf(plan: Plan, version: number): Promise<PlanDefinition> {
-    if (version === plan.version) return planDefinition(plan);
-    const stored = await this.prisma.planVersion.findUnique({
-      where: { planId_version: { planId: plan.id, version } },
-    });
-    return stored ? storedPlanDefinition(stored.definition) : planDefinition(plan);
-  }
-
   private async recorded(kind: StripeObjectKind, localId: string) {
     return this.prisma.stripeObject.findUnique({ where: { kind_localId: { kind, localId } } });
   }
@@ -300,20 +316,7 @@ export class StripeSync {
       this.logger.warn({ planId: plan.id, version, ...skipped }, 'Price component not synced to Stripe');
     }
 
-    const productFingerprint = fingerprintOf({ name: plan.name, description: plan.description });
-    let product = await this.recorded(stripeObjectKinds.product, plan.id);
-    if (!product || product.fingerprint !== productFingerprint) {
-      const created = await this.provider.ensureProduct({
-        planId: plan.id,
-        version,
-        name: plan.name,
-        ...(plan.description ? { description: plan.description } : {}),
-      });
-      await this.record(stripeObjectKinds.product, plan.id, created.id, productFingerprint);
-      product = await this.recorded(stripeObjectKinds.product, plan.id);
-      summary.products += 1;
-    }
-    const productId = product?.stripeId as string;
+    const productId = await this.ensureProduct(plan, version, summary);
 
     const meterIds = new Map<string, string>();
     for (const meter of layout.meters) {
@@ -359,6 +362,37 @@ export class StripeSync {
       summary.prices += 1;
     }
     return priceIds;
+  }
+
+  /**
+   * The plan's Stripe product id: created once, and its name and description updated when they
+   * changed since the last sync. The update's idempotency key names the new content and the
+   * recorded state it replaces, so a retried update is replayed and a later one is sent anew.
+   */
+  private async ensureProduct(plan: Plan, version: number, summary: StripeSyncSummary): Promise<string> {
+    const fingerprint = fingerprintOf({ name: plan.name, description: plan.description });
+    const product = await this.recorded(stripeObjectKinds.product, plan.id);
+    if (product && product.fingerprint === fingerprint) return product.stripeId;
+    if (product) {
+      await this.provider.updateProduct(product.stripeId, {
+        name: plan.name,
+        description: plan.description || null,
+        revision: `${fingerprint}:${product.fingerprint}:${product.syncedAt.getTime().toString(36)}`,
+      });
+      this.logger.info({ planId: plan.id, productId: product.stripeId }, 'Stripe product updated');
+      await this.record(stripeObjectKinds.product, plan.id, product.stripeId, fingerprint);
+      summary.products += 1;
+      return product.stripeId;
+    }
+    const created = await this.provider.ensureProduct({
+      planId: plan.id,
+      version,
+      name: plan.name,
+      ...(plan.description ? { description: plan.description } : {}),
+    });
+    await this.record(stripeObjectKinds.product, plan.id, created.id, fingerprint);
+    summary.products += 1;
+    return created.id;
   }
 
   /** The consumer's Stripe customer id, creating the Customer once. */

@@ -224,6 +224,8 @@ export async function startWebhookJobs(options: {
     timeoutMs: 2_000,
     attempts: options.attempts,
     backoffMs: 50,
+    // The receiver listens on 127.0.0.1.
+    allowPrivateNetworks: true,
   });
   if (options.deliver) defineWebhookDeliveryJob(jobs, webhooks);
   await jobs.start();

@@ -1,8 +1,11 @@
 import { type ClickHouseAnalyticsStore } from '@tollgate/analytics';
+import { billingPeriodAt } from '@tollgate/billing-period';
 import { type BillingProvider, type UsageReport } from '@tollgate/billing-stripe';
 import { type StripeTestServer } from '@tollgate/billing-stripe/testing';
 import { lateCorrection, type UsageEventRow } from '@tollgate/metering-domain';
 import { type UsageQueries } from '@tollgate/metering-pipeline';
+import { patchPlan } from '@tollgate/plans-data';
+import { parseInput, planPatchSchema } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { meterEventNameFor } from '../stripe-sync/stripe-plan-mapping';
 import { StripeSync } from '../stripe-sync/stripe-sync';
@@ -15,7 +18,7 @@ import {
   syncedSubscriber,
   usageEventRow,
 } from '../testing/billing-test-support';
-import { UsagePush } from './usage-push';
+import { METER_EVENT_MAX_AGE_MS, UsagePush } from './usage-push';
 
 // Exactly-once usage push against the real PostgreSQL (a scratch database), chDB and the
 // Stripe-compatible test server driven by the official SDK.
@@ -115,6 +118,30 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
     const summary = await push().run();
     expect(summary.sent).toBe(0);
     expect(meterEventCalls()).toHaveLength(before);
+  });
+
+  it('reads each period once for all meters and writes no ledger when nothing changed', async () => {
+    const ledgersBefore = await prisma.usageLedger.findMany({
+      where: { subscriptionId },
+      orderBy: { id: 'asc' },
+    });
+    const totals = jest.spyOn(usage, 'totals');
+    try {
+      await push().run();
+      const mine = totals.mock.calls.filter(([consumer]) => consumer === consumerId);
+      // One billing period so far, one range in it: one read with both meters.
+      expect(mine).toHaveLength(1);
+      expect(mine[0]?.[2].map((meter) => meter.slug).sort()).toEqual(['requests', 'sms']);
+    } finally {
+      totals.mockRestore();
+    }
+    const ledgersAfter = await prisma.usageLedger.findMany({
+      where: { subscriptionId },
+      orderBy: { id: 'asc' },
+    });
+    expect(ledgersAfter.map((ledger) => ledger.updatedAt.getTime())).toEqual(
+      ledgersBefore.map((ledger) => ledger.updatedAt.getTime()),
+    );
   });
 
   it('sends exactly the growth when more usage arrives', async () => {
@@ -220,54 +247,217 @@ describe('usage push to Stripe, exactly once (PostgreSQL, chDB, Stripe test serv
     await prisma.usageLedger.update({ where: { id: ledger.id }, data: { reported: 6n } });
   });
 
-  it('gives an ended period its final push once, then closes its ledger after the settle delay', async () => {
-    const daily = await createTestPlan(prisma, {
-      name: 'Daily metered',
-      quota: { limit: 1_000, period: 'day' },
+  /** A new consumer on a new metered plan, synced to Stripe, with its meter's event name. */
+  const subscriber = async (name: string, quota: { limit: number; period: 'month' | 'day' } = monthly) => {
+    const plan = await createTestPlan(prisma, {
+      name: `${name} metered`,
+      quota,
       prices: [{ type: 'per_unit', unitAmountMinor: 3, currency: 'usd' }],
     });
-    const subscription = await syncedSubscriber(prisma, new StripeSync({ prisma, provider, logger }), {
-      name: 'Daily',
-      email: 'daily@acme.test',
-      planId: daily.id,
+    const synced = await syncedSubscriber(prisma, new StripeSync({ prisma, provider, logger }), {
+      name,
+      email: `${name.toLowerCase()}@acme.test`,
+      planId: plan.id,
     });
-    const customer = subscription.customerId;
-    const eventName = meterEventNameFor(daily.id, 'requests');
-    clock = Math.max(clock, subscription.createdAt) + 1_000;
-    const dayEnd = Date.UTC(
-      new Date(clock).getUTCFullYear(),
-      new Date(clock).getUTCMonth(),
-      new Date(clock).getUTCDate() + 1,
+    clock = Math.max(clock, synced.createdAt) + 1_000;
+    return { ...synced, planId: plan.id, eventName: meterEventNameFor(plan.id, 'requests') };
+  };
+  const monthly = { limit: 100_000, period: 'month' as const };
+  const insertFor = (consumer: { consumerId: string; planId: string }, ts: number) =>
+    insertUsageRows(analytics, [usageEventRow(consumer.consumerId, consumer.planId, ts)]);
+  const setMeterStatus = (eventName: string, status: 'active' | 'inactive') => {
+    const meter = [...stripe.objects.values()].find(
+      (object) => object.object === 'billing.meter' && object['event_name'] === eventName,
     );
-    const insert = (ts: number) => insertUsageRows(analytics, [row(ts, {}, subscription.consumerId)]);
+    if (!meter) throw new Error(`no Stripe meter for ${eventName}`);
+    meter['status'] = status;
+  };
 
-    await insert(clock - 10);
+  it('keys ledgers on the monthly billing period: a plan edit to a daily quota pushes nothing twice', async () => {
+    const edited = await subscriber('Edited');
+    await insertFor(edited, clock - 10);
+    await insertFor(edited, clock - 5);
+    await push().run();
+    expect(stripe.meterTotal(edited.eventName, edited.customerId)).toBe(2);
+
+    // The plan row now carries a daily quota period; the subscription is still billed monthly.
+    const patched = await patchPlan(
+      prisma,
+      edited.planId,
+      parseInput(planPatchSchema, { quota: { period: 'day' } }),
+    );
+    expect(patched.versionCreated).toBe(true);
+    clock += 1_000;
+    const calls = meterEventCalls().length;
+    await push().run();
+    expect(meterEventCalls()).toHaveLength(calls);
+    expect(stripe.meterTotal(edited.eventName, edited.customerId)).toBe(2);
+
+    const row = await prisma.subscription.findUniqueOrThrow({
+      where: { id: edited.subscriptionId },
+      include: { consumer: true },
+    });
+    const period = billingPeriodAt(clock, row.periodAnchor.getTime(), row.consumer.timeZone, 'month');
+    const ledgers = await prisma.usageLedger.findMany({ where: { subscriptionId: edited.subscriptionId } });
+    expect(ledgers.map((ledger) => [ledger.periodStart.getTime(), ledger.periodEnd.getTime()])).toEqual([
+      [period.start, period.end],
+    ]);
+  });
+
+  it('keeps pushing the other events when Stripe refuses one for good, and sends it once accepted', async () => {
+    const refused = await subscriber('Refused');
+    await insertFor(refused, clock - 10);
+    await meter(2);
+    setMeterStatus(refused.eventName, 'inactive');
+    const before = stripe.meterTotal(requestsEvent, customerId);
+    try {
+      const summary = await push().run();
+      expect(summary).toMatchObject({ refused: 1, failedSubscriptions: 0 });
+      expect(stripe.meterTotal(requestsEvent, customerId)).toBe(before + 2);
+      expect(stripe.meterTotal(refused.eventName, refused.customerId)).toBe(0);
+      const ledger = await prisma.usageLedger.findFirstOrThrow({
+        where: { subscriptionId: refused.subscriptionId },
+      });
+      expect([ledger.reported, ledger.acknowledged]).toEqual([1n, 0n]);
+      const [kept] = await prisma.usagePush.findMany({ where: { ledgerId: ledger.id } });
+      expect(kept?.acknowledgedAt).toBeNull();
+      const logged = logger.lines.find((line) => line.message.startsWith('Stripe refused a meter event'));
+      expect(logged?.level).toBe('error');
+      expect(logged?.fields).toMatchObject({
+        subscriptionId: refused.subscriptionId,
+        meter: 'requests',
+        identifier: kept?.identifier,
+        quantity: '1',
+      });
+      expect(String(logged?.fields['error'])).toContain('No active meter');
+
+      // Still refused: the next run reports it again and carries on.
+      await meter(1);
+      const again = await push().run();
+      expect(again.refused).toBe(1);
+      expect(stripe.meterTotal(requestsEvent, customerId)).toBe(before + 3);
+    } finally {
+      setMeterStatus(refused.eventName, 'active');
+    }
+    const accepted = await push().run();
+    expect(accepted.refused).toBe(0);
+    expect(stripe.meterTotal(refused.eventName, refused.customerId)).toBe(1);
+    expect(stripe.meterTotal(requestsEvent, customerId)).toBe(before + 3);
+    const ledger = await prisma.usageLedger.findFirstOrThrow({
+      where: { subscriptionId: refused.subscriptionId },
+    });
+    expect(ledger.acknowledged).toBe(1n);
+  });
+
+  it('skips a subscription whose usage cannot be read and pushes the others', async () => {
+    const broken = await subscriber('Broken');
+    await insertFor(broken, clock - 10);
+    await prisma.consumer.update({ where: { id: broken.consumerId }, data: { timeZone: 'Nowhere/Unknown' } });
+    await meter(1);
+    const before = stripe.meterTotal(requestsEvent, customerId);
+    try {
+      const summary = await push().run();
+      expect(summary.failedSubscriptions).toBe(1);
+      expect(stripe.meterTotal(requestsEvent, customerId)).toBe(before + 1);
+      expect(stripe.meterTotal(broken.eventName, broken.customerId)).toBe(0);
+      const logged = logger.lines.find((line) =>
+        line.message.startsWith('Usage push failed for a subscription'),
+      );
+      expect(logged?.fields).toMatchObject({ subscriptionId: broken.subscriptionId });
+    } finally {
+      await prisma.consumer.update({ where: { id: broken.consumerId }, data: { timeZone: 'UTC' } });
+    }
+    expect((await push().run()).failedSubscriptions).toBe(0);
+    expect(stripe.meterTotal(broken.eventName, broken.customerId)).toBe(1);
+  });
+
+  it('still fails the run on a Stripe outage that outlasts the retries, and resends on the next run', async () => {
+    await meter(3);
+    const before = stripe.meterTotal(requestsEvent, customerId);
+    stripe.failNext(5, 503);
+    await expect(push().run()).rejects.toThrow(/unavailable/i);
+    expect(stripe.meterTotal(requestsEvent, customerId)).toBe(before);
+    expect(await prisma.usagePush.count({ where: { acknowledgedAt: null } })).toBe(1);
+    const summary = await push().run();
+    expect(summary).toMatchObject({ sent: 1, refused: 0 });
+    expect(stripe.meterTotal(requestsEvent, customerId)).toBe(before + 3);
+  });
+
+  it('gives an ended period its final push once, then closes its ledger after the settle delay', async () => {
+    const ending = await subscriber('Ending');
+    const row = await prisma.subscription.findUniqueOrThrow({
+      where: { id: ending.subscriptionId },
+      include: { consumer: true },
+    });
+    const period = billingPeriodAt(clock, row.periodAnchor.getTime(), row.consumer.timeZone, 'month');
+
+    await insertFor(ending, clock - 10);
     await push().run({ closePeriods: true });
-    expect(stripe.meterTotal(eventName, customer)).toBe(1);
+    expect(stripe.meterTotal(ending.eventName, ending.customerId)).toBe(1);
 
-    // Usage at the very end of the day, read after midnight but before the period settled.
-    await insert(dayEnd - 50);
-    clock = dayEnd + 5 * 60_000;
+    // Usage at the very end of the period, read after it ended but before it settled.
+    await insertFor(ending, period.end - 50);
+    clock = period.end + 5 * 60_000;
     const before = stripe.meterEvents.length;
     const settling = await push().run({ closePeriods: true });
     expect(settling.closed).toBe(0);
-    const [final] = stripe.meterEvents.slice(before).filter((event) => event.eventName === eventName);
-    expect(final).toMatchObject({ value: 1, timestamp: Math.floor(dayEnd / 1000) - 1 });
-    expect(stripe.meterTotal(eventName, customer)).toBe(2);
+    const [final] = stripe.meterEvents.slice(before).filter((event) => event.eventName === ending.eventName);
+    expect(final).toMatchObject({ value: 1, timestamp: Math.floor(period.end / 1000) - 1 });
+    expect(stripe.meterTotal(ending.eventName, ending.customerId)).toBe(2);
 
-    clock = dayEnd + 20 * 60_000;
+    clock = period.end + 20 * 60_000;
     const closing = await push().run({ closePeriods: true });
     expect(closing.closed).toBeGreaterThanOrEqual(1);
     const ledger = await prisma.usageLedger.findFirstOrThrow({
-      where: { subscriptionId: subscription.subscriptionId, periodEnd: new Date(dayEnd) },
+      where: { subscriptionId: ending.subscriptionId, periodEnd: new Date(period.end) },
     });
     expect(ledger.closedAt?.getTime()).toBe(clock);
     expect([ledger.metered, ledger.reported, ledger.acknowledged]).toEqual([2n, 2n, 2n]);
 
     // A closed period is not read again.
-    await insert(dayEnd - 20);
-    const calls = meterEventCalls().length;
+    await insertFor(ending, period.end - 20);
+    const endingCalls = () =>
+      meterEventCalls().filter((call) => call.params['event_name'] === ending.eventName).length;
+    const calls = endingCalls();
     await push().run({ closePeriods: true });
-    expect(meterEventCalls()).toHaveLength(calls);
+    expect(endingCalls()).toBe(calls);
+    expect(stripe.meterTotal(ending.eventName, ending.customerId)).toBe(2);
+  });
+
+  it('stops sending an event older than Stripe accepts, and closes its ledger', async () => {
+    const stale = await subscriber('Stale');
+    await insertFor(stale, clock - 10);
+    const crashing: BillingProvider = {
+      ...provider,
+      reportUsageBatch: async () => {
+        throw new Error('process died before sending');
+      },
+    };
+    await expect(push({ provider: crashing }).run()).rejects.toThrow('process died');
+    const recorded = await prisma.usagePush.findFirstOrThrow({
+      where: { ledger: { subscriptionId: stale.subscriptionId } },
+      include: { ledger: true },
+    });
+    const { ledger } = recorded;
+    expect(recorded.acknowledgedAt).toBeNull();
+
+    // 36 days later the period is the previous one, ended and settled; Stripe would refuse the event.
+    clock = recorded.createdAt.getTime() + METER_EVENT_MAX_AGE_MS + 24 * 3_600_000;
+    expect(ledger.periodEnd.getTime() + 15 * 60_000).toBeLessThanOrEqual(clock);
+    const summary = await push().run({ closePeriods: true });
+    expect(summary.expired).toBe(1);
+    expect(
+      meterEventCalls().filter((call) => call.params['identifier'] === recorded.identifier),
+    ).toHaveLength(0);
+    const closed = await prisma.usageLedger.findUniqueOrThrow({ where: { id: ledger.id } });
+    expect(closed.closedAt?.getTime()).toBe(clock);
+    expect([closed.reported, closed.acknowledged]).toEqual([1n, 0n]);
+    const logged = logger.lines.find((line) =>
+      line.message.startsWith('Meter event is older than Stripe accepts'),
+    );
+    expect(logged?.fields).toMatchObject({
+      subscriptionId: stale.subscriptionId,
+      identifier: recorded.identifier,
+    });
   });
 });

@@ -6,7 +6,7 @@ import {
   consumerBillingOverview,
   type ConsumerBillingView,
   consumerWebhookDeliveries,
-  type WebhookDeliveryLogEntry,
+  type WebhookDeliveryView,
 } from '@tollgate/plans-data';
 import { deliveryListQuerySchema } from '@tollgate/plans-domain';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
@@ -46,7 +46,7 @@ export class ConsumerBillingController {
   deliveries(
     @Param('id') id: string,
     @Query() query: Record<string, unknown>,
-  ): Promise<WebhookDeliveryLogEntry[]> {
+  ): Promise<WebhookDeliveryView[]> {
     const { limit } = validateBody(deliveryListQuerySchema, query);
     return consumerWebhookDeliveries(this.deps.prisma, id, limit);
   }

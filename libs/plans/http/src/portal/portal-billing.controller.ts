@@ -83,12 +83,12 @@ export class PortalBillingController {
   })
   async setSpendCap(@CurrentDeveloper() developer: Developer, @Body() body: unknown): Promise<SpendCapView> {
     const consumer = await developerConsumer(this.deps.prisma, developer.id);
-    const view = await setConsumerSpendCap(
+    const { view, changed } = await setConsumerSpendCap(
       this.deps.prisma,
       consumer.id,
       validateBody(spendCapInputSchema, body),
     );
-    await this.deps.snapshots.refresh();
+    if (changed) await this.deps.snapshots.refresh();
     return view;
   }
 

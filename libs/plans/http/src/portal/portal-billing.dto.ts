@@ -43,6 +43,7 @@ export class PortalWebhookSecretDto {
 
 export class PortalWebhookDeliveryDto {
   @ApiProperty() id!: string;
+  @ApiProperty() consumerId!: string;
   @ApiProperty({ type: String, nullable: true }) alertId!: string | null;
   @ApiProperty({ example: 'webhook.test' }) eventType!: string;
   @ApiProperty() url!: string;
@@ -68,6 +69,12 @@ export class PortalSpendCapDto {
     description: 'Billable requests per period the cap pays for (at most the quota ceiling)',
   })
   capUnits!: number | null;
+  @ApiProperty({
+    required: false,
+    description:
+      "Only when a cap is set but its requests cannot be worked out from the plan's prices: why (the cap is then not enforced)",
+  })
+  reason?: string;
 }
 
 class PortalEstimateLineDto {

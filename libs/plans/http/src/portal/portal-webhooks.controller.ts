@@ -19,6 +19,7 @@ import {
   ApiOperation,
   ApiQuery,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { DomainError } from '@tollgate/errors';
@@ -29,11 +30,11 @@ import {
   revealConsumerWebhookSecret,
   rotateConsumerWebhookSecret,
   updateConsumerAlertSettings,
-  type WebhookDeliveryLogEntry,
+  type WebhookDeliveryView,
   type WebhookSecretView,
 } from '@tollgate/plans-data';
 import { alertSettingsInputSchema, deliveryListQuerySchema } from '@tollgate/plans-domain';
-import { developerConsumer } from '@tollgate/plans-portal';
+import { developerConsumer, TooManyAttemptsError } from '@tollgate/plans-portal';
 import { type Developer } from '@tollgate/relational';
 import { PLANS_DEPENDENCIES, type PlansHttpDependencies } from '../plans-http.tokens';
 import { validateBody, ZodApiBody } from '../zod-validation';
@@ -44,6 +45,10 @@ import {
 } from './portal-billing.dto';
 import { CurrentDeveloper, PortalGuard } from './portal.guard';
 import { PortalProblemFilter } from './portal-problem.filter';
+
+/** Test deliveries each consumer may send per window: enough to debug an endpoint, too few to scan a network. */
+const testDeliveriesPerWindow = 5;
+const testDeliveryWindowMs = 60_000;
 
 /** Where alerts go: contact emails and a signed webhook, with its secret, a test and a delivery log. */
 @ApiTags('portal')
@@ -102,14 +107,28 @@ export class PortalWebhooksController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Send one signed webhook.test event to your URL now; the delivery says how it went',
+    description: `At most ${testDeliveriesPerWindow} per minute. A URL whose host resolves to a loopback, private or link-local address is not contacted: the delivery fails with "webhook URL resolves to a private address".`,
   })
   @ApiOkResponse({ type: PortalWebhookDeliveryDto })
   @ApiBadRequestResponse({ description: 'No webhook URL is set (`errors[]` names webhookUrl)' })
   @ApiNotFoundResponse({ description: 'Webhooks are not available on this installation' })
+  @ApiTooManyRequestsResponse({
+    description: `More than ${testDeliveriesPerWindow} test deliveries in a minute; see Retry-After`,
+  })
   async test(@CurrentDeveloper() developer: Developer): Promise<object> {
     const webhooks = this.deps.webhooks;
     if (!webhooks) throw new DomainError('not_found', 'Webhooks are not configured on this installation');
     const consumer = await developerConsumer(this.deps.prisma, developer.id);
+    const now = Date.now();
+    const window = Math.floor(now / testDeliveryWindowMs);
+    const expiresAt = (window + 1) * testDeliveryWindowMs;
+    const update = await this.deps.counters.incrementWithin(
+      `portal:{consumer:${consumer.id}}:webhook-test:${window}`,
+      1,
+      testDeliveriesPerWindow,
+      expiresAt,
+    );
+    if (!update.applied) throw new TooManyAttemptsError(Math.max(1, Math.ceil((expiresAt - now) / 1000)));
     return webhooks.sendTest(consumer.id);
   }
 
@@ -121,7 +140,7 @@ export class PortalWebhooksController {
   async deliveries(
     @CurrentDeveloper() developer: Developer,
     @Query() query: Record<string, unknown>,
-  ): Promise<WebhookDeliveryLogEntry[]> {
+  ): Promise<WebhookDeliveryView[]> {
     const { limit } = validateBody(deliveryListQuerySchema, query);
     const consumer = await developerConsumer(this.deps.prisma, developer.id);
     return consumerWebhookDeliveries(this.deps.prisma, consumer.id, limit);
