@@ -21,7 +21,6 @@ import { runApp } from '@tollgate/observability';
 import {
   AdminTokens,
   bootstrapDemo,
-  ConsumerWebhooks,
   createUsageReconciliation,
   ensureSigningSecret,
   EventIngestion,
@@ -141,14 +140,8 @@ runApp('platform', platformConfigSchema, async ({ config, logger, registry }) =>
       publicUrl,
       signingSecret: await ensureSigningSecret(relational.prisma),
       stripeWebhookSecret: config.STRIPE_WEBHOOK_SECRET,
-      // The portal's test delivery: one try, answered at once.
-      webhooks: new ConsumerWebhooks({
-        prisma: relational.prisma,
-        logger,
-        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-        attempts: 1,
-        allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
-      }),
+      // The portal's test delivery goes through the billing runtime's webhooks (one immediate try).
+      webhooks: billing.webhooks,
       jobs: { jobs, names: [usageReconciliationJob, ...billing.jobNames] },
       billingLinks: billing.stripeSync,
       ingest: new EventIngestion({

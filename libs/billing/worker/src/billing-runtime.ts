@@ -1,4 +1,6 @@
 import { createStripeBilling, type StripeBillingLogger } from '@tollgate/billing-stripe';
+import { type billingArea, type stripeArea } from '@tollgate/config';
+import { type z } from 'zod';
 import { UsageQueries } from '@tollgate/metering-pipeline';
 import { ConsumerWebhooks, defineWebhookDeliveryJob, webhookDeliveryJobName } from '@tollgate/plans-data';
 import { type AnalyticsStore, type EventLog, type Jobs, type Mailer } from '@tollgate/ports';
@@ -39,17 +41,8 @@ export interface BillingRuntimeOptions {
 }
 
 /** The billing variables of an app's configuration (STRIPE_*, BILLING_*, ALERT_*, DUNNING_*, WEBHOOK_*). */
-export interface BillingConfig {
-  STRIPE_SECRET_KEY?: string;
-  STRIPE_API_BASE?: string;
-  BILLING_SYNC_INTERVAL_MS: number;
-  BILLING_PUSH_INTERVAL_MS: number;
-  ALERT_RECHECK_INTERVAL_MS: number;
-  DUNNING_INTERVAL_MS: number;
-  WEBHOOK_TIMEOUT_MS: number;
-  WEBHOOK_ATTEMPTS: number;
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS?: boolean;
-}
+export type BillingConfig = z.output<typeof billingArea> &
+  Pick<z.output<typeof stripeArea>, 'STRIPE_SECRET_KEY' | 'STRIPE_API_BASE'>;
 
 /** The runtime's Stripe, schedule and webhook settings from an app's configuration. */
 export function billingSettings(
