@@ -1,5 +1,9 @@
 /** Shapes of the portal API's answers (`/api/portal`), as documented in docs/portal-api.md. */
 
+import { type ApiKey } from '../shared/api-types';
+
+export type { ApiKey, UsageSummary, WebhookDelivery } from '../shared/api-types';
+
 export interface Developer {
   id: string;
   email: string;
@@ -39,32 +43,10 @@ export interface DeveloperProfile {
   plan: PortalPlan | null;
 }
 
-export interface ApiKey {
-  id: string;
-  consumerId: string;
-  prefix: string;
-  name: string;
-  scopes: string[];
-  expiresAt: string | null;
-  revokedAt: string | null;
-  replacedById: string | null;
-  createdAt: string;
-}
-
 export interface CreatedApiKey extends Omit<ApiKey, 'revokedAt' | 'replacedById'> {
   key: string;
   previousKeyId?: string;
   previousKeyExpiresAt?: string;
-}
-
-export interface UsageSummary {
-  consumerId: string;
-  periodStart: string;
-  periodEnd: string;
-  requests: number;
-  totalRequests: number;
-  units: Record<string, number>;
-  quota: { limit: number; used: number; remaining: number; overage: number };
 }
 
 export interface UsageFigures {
@@ -109,19 +91,6 @@ export interface PortalAlert {
 export interface AlertSettings {
   billingEmails: string[];
   webhookUrl: string | null;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  eventType: string;
-  url: string;
-  status: 'pending' | 'delivered' | 'failed' | string;
-  attempts: number;
-  responseStatus: number | null;
-  error: string | null;
-  lastAttemptAt: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
 }
 
 export interface SpendCap {

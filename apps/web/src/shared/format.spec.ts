@@ -1,13 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  currencyDigits,
-  formatCount,
-  formatDate,
-  formatDateTime,
-  formatMoney,
-  formatNumber,
-  formatPercent,
-} from './format';
+import { formatCount, formatDate, formatDateTime, formatMoney, formatNumber, formatPercent } from './format';
 
 // The formatters use the browser's locale; these expectations are built with the same locale,
 // so they hold wherever the tests run.
@@ -73,20 +65,6 @@ describe('formatMoney', () => {
   it('falls back to the amount and code for a code Intl does not accept', () => {
     expect(formatMoney(1234, 'us')).toBe('12.34 US');
     expect(formatMoney('1234', 'us')).toBe('12.34 US');
-  });
-});
-
-describe('currencyDigits', () => {
-  it.each([
-    ['usd', 2],
-    ['EUR', 2],
-    ['jpy', 0],
-    ['KRW', 0],
-    ['xof', 0],
-    ['kwd', 3],
-    ['TND', 3],
-  ])('%s has %i digits', (code, digits) => {
-    expect(currencyDigits(code)).toBe(digits);
   });
 });
 

@@ -17,11 +17,6 @@ export function formatPercent(ratio: number | null | undefined, digits = 0): str
   return `${(ratio * 100).toFixed(digits)} %`;
 }
 
-/** Digits of a currency's minor unit: 2 (`USD`), 0 (`JPY`) or 3 (`KWD`); case-insensitive. */
-export function currencyDigits(currency: string): number {
-  return currencyMinorDigits(currency);
-}
-
 /** `-12345` minor units with 2 digits → `-123.45`, exactly (no binary float for large amounts). */
 function majorUnits(minor: string, digits: number): `${number}` {
   const negative = minor.startsWith('-');
@@ -35,7 +30,7 @@ function majorUnits(minor: string, digits: number): `${number}` {
 export function formatMoney(minor: number | string | null | undefined, currency = 'USD'): string {
   if (minor === null || minor === undefined) return '—';
   const code = currency.toUpperCase();
-  const digits = currencyDigits(code);
+  const digits = currencyMinorDigits(code);
   const text = typeof minor === 'string' ? minor.trim() : Number.isSafeInteger(minor) ? String(minor) : '';
   let major: number | `${number}`;
   if (/^-?\d+$/.test(text)) {

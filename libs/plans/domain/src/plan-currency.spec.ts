@@ -8,5 +8,7 @@ describe('currencyMinorDigits', () => {
     expect(currencyMinorDigits('VND')).toBe(0);
     expect(currencyMinorDigits('kwd')).toBe(3);
     expect(currencyMinorDigits('BHD')).toBe(3);
+    expect(currencyMinorDigits('xof')).toBe(0);
+    expect(currencyMinorDigits('TND')).toBe(3);
   });
 });

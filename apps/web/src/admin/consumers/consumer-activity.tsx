@@ -1,5 +1,6 @@
 import { Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { EmptyState, ResourceView, useResource } from '../../shared';
+import { type WebhookDelivery } from '../../shared/api-types';
 import { useAdminSession } from '../shared/admin-session';
 import { formatDateTime, formatNumber } from '../shared/format';
 import { listOf, OptionalEndpoint } from '../shared/optional-endpoint';
@@ -13,19 +14,6 @@ interface AlertRow {
   periodStart: string;
   createdAt: string;
   dismissedAt: string | null;
-}
-
-interface DeliveryRow {
-  id: string;
-  eventType: string;
-  url: string;
-  status: 'pending' | 'delivered' | 'failed' | string;
-  attempts: number;
-  responseStatus: number | null;
-  error: string | null;
-  lastAttemptAt: string | null;
-  deliveredAt: string | null;
-  createdAt: string;
 }
 
 const alertKinds: Record<string, string> = {
@@ -86,7 +74,7 @@ const deliveryColor: Record<string, string> = { delivered: 'teal', failed: 'red'
 function DeliveriesTable({ consumerId }: { consumerId: string }) {
   const { api } = useAdminSession();
   const deliveries = useResource(`deliveries:${consumerId}`, async (signal) =>
-    listOf<DeliveryRow>(
+    listOf<WebhookDelivery>(
       await api.get<unknown>(`/consumers/${consumerId}/webhook-deliveries`, { signal }),
       'deliveries',
     ),

@@ -8,9 +8,10 @@ import {
   useRef,
   useState,
 } from 'react';
+import { type AdminRoleName, roleSatisfies } from '@tollgate/plans-domain';
 import { ApiError, type ApiClient, createApiClient } from '../../shared/api-client';
 
-export type AdminRole = 'viewer' | 'admin' | 'owner';
+export type AdminRole = AdminRoleName;
 
 /**
  * The signed-in admin as the page shows it. The session itself is the httpOnly
@@ -105,7 +106,7 @@ export function AdminSessionProvider({ children }: { children: ReactNode }) {
       session,
       expired,
       api,
-      canWrite: session?.role === 'admin' || session?.role === 'owner',
+      canWrite: session ? roleSatisfies(session.role, 'admin') : false,
       signIn: (next) => {
         signedIn.current = true;
         setExpired(false);

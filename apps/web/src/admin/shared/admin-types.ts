@@ -1,25 +1,18 @@
-import { type PlanCreateInput, type PriceComponentInput } from '@tollgate/plans-domain';
+import {
+  type PastDuePolicy,
+  type PlanDefinition as DomainPlanDefinition,
+  type PlanTier,
+} from '@tollgate/plans-domain';
 
 /** What the admin API answers (docs/admin-api.md; the OpenAPI document is the reference). */
 
-export type PlanTier = 'free' | 'pay_per_call' | 'subscription' | 'enterprise';
+export type { ApiKey, UsageSummary } from '../../shared/api-types';
+export type { PlanTier };
 
-export interface PlanDefinition {
-  quota: { limit: number; period: 'month' | 'day' };
-  rateLimit: { perSecond: number; burst: number } | null;
-  concurrency: number | null;
-  allowedEndpoints: string[];
-  countPolicy: { count4xx: boolean; count5xx: boolean };
-  alertThresholds: number[];
-  overage: { bufferPercent: number; unitPriceMinor: number; currency: string } | null;
-  currency: string;
-  prices: PriceComponentInput[];
-  trialDays: number;
-  countersUnavailable: 'reject' | 'local_limit';
-  meters: NonNullable<PlanCreateInput['meters']>;
+export interface PlanDefinition extends DomainPlanDefinition {
   /** Present on servers with dunning. */
   gracePeriodDays?: number;
-  pastDuePolicy?: 'downgrade' | 'suspend';
+  pastDuePolicy?: PastDuePolicy;
 }
 
 export interface Plan extends PlanDefinition {
@@ -85,28 +78,6 @@ export interface Consumer {
 export interface ConsumerPage {
   items: Consumer[];
   nextCursor: string | null;
-}
-
-export interface ApiKey {
-  id: string;
-  consumerId: string;
-  prefix: string;
-  name: string;
-  scopes: string[];
-  expiresAt: string | null;
-  revokedAt: string | null;
-  replacedById: string | null;
-  createdAt: string;
-}
-
-export interface UsageSummary {
-  consumerId: string;
-  periodStart: string;
-  periodEnd: string;
-  requests: number;
-  totalRequests: number;
-  units: Record<string, number>;
-  quota: { limit: number; used: number; remaining: number; overage: number };
 }
 
 export interface UsageTimeseries {

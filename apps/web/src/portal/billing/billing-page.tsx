@@ -1,10 +1,9 @@
 import { Badge, Button, Card, Group, NumberInput, Stack, Text, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { spendCapInputSchema } from '@tollgate/plans-domain';
+import { currencyMinorDigits, spendCapInputSchema } from '@tollgate/plans-domain';
 import { useState } from 'react';
 import {
   ApiError,
-  currencyDigits,
   formatDate,
   formatMoney,
   notifyError,
@@ -108,11 +107,13 @@ function SpendCapForm({
   const form = useForm<{ capMajor: number | string }>({
     mode: 'controlled',
     initialValues: {
-      capMajor: initial.capMinor === null ? '' : initial.capMinor / 10 ** currencyDigits(currency),
+      capMajor: initial.capMinor === null ? '' : initial.capMinor / 10 ** currencyMinorDigits(currency),
     },
     validate: (values) => {
       const capMinor =
-        values.capMajor === '' ? null : Math.round(Number(values.capMajor) * 10 ** currencyDigits(currency));
+        values.capMajor === ''
+          ? null
+          : Math.round(Number(values.capMajor) * 10 ** currencyMinorDigits(currency));
       const result = spendCapInputSchema.safeParse({ capMinor });
       return result.success ? {} : { capMajor: result.error.issues[0]?.message ?? 'Invalid amount' };
     },
@@ -142,7 +143,7 @@ function SpendCapForm({
           void save(
             values.capMajor === ''
               ? null
-              : Math.round(Number(values.capMajor) * 10 ** currencyDigits(currency)),
+              : Math.round(Number(values.capMajor) * 10 ** currencyMinorDigits(currency)),
           ),
       )}
       noValidate
