@@ -162,8 +162,24 @@ describe('metering under SIGKILL (Kafka, chDB)', () => {
     for (let kill = 0; kill < KILLS; kill += 1) {
       const app = start();
       await app.waitForOutput(/metering: partitions assigned/, 120_000);
-      const delay = 500 + Math.floor(random() * 3500);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      // Two kills in three land mid-consumption: after the process's first insert, at a random
+      // moment within the next second. The others land at a random moment after the assignment,
+      // which may be before any insert.
+      let delay: number;
+      if (kill % 3 !== 2) {
+        const assignedAt = Date.now();
+        await eventually(
+          () => insertedBy().catch(() => 0),
+          (rows) => rows > 0,
+          15_000,
+          `kill ${kill + 1}: a first insert`,
+        ).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 1000)));
+        delay = Date.now() - assignedAt;
+      } else {
+        delay = 500 + Math.floor(random() * 3500);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
       const inserted = await insertedBy().catch(() => -1);
       app.child.kill('SIGKILL');
       await app.exited;
