@@ -3,7 +3,7 @@ import { randomToken, sha256Hex } from '@tollgate/ids';
 import { type AdminLogin, type AdminRoleName } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { type AdminTokens, bootstrapSessionSubjectPrefix } from './admin-tokens';
-import { appendAudit } from './audit-log';
+import { type Actor, appendAudit } from './audit-log';
 import { verifyAgainstDummy, verifyPassword } from './password-hashing';
 import { sessionId } from './record-ids';
 
@@ -31,33 +31,15 @@ export async function loginAdmin(
   }
   const valid = await verifyPassword(input.password, user.passwordHash);
   if (!valid || user.disabledAt) throw new UnauthenticatedError(invalid);
-  const token = `tg_adm_${randomToken(40)}`;
-  const expiresAt = new Date(now + adminSessionTtlMs);
-  await prisma.$transaction(async (tx) => {
-    await tx.session.create({
-      data: {
-        id: sessionId(),
-        tokenHash: sha256Hex(token),
-        subjectType: 'admin',
-        subjectId: user.id,
-        expiresAt,
-      },
-    });
-    // Expired sessions of this user go on each login, so the table does not grow without bound.
-    await tx.session.deleteMany({
-      where: { subjectType: 'admin', subjectId: user.id, expiresAt: { lte: new Date(now) } },
-    });
-    await appendAudit(
-      tx,
-      { type: 'admin_user', id: user.id },
-      {
-        action: 'admin_session.create',
-        entityType: 'admin_user',
-        entityId: user.id,
-      },
-    );
+  // Expired sessions of this user go on each login, so the table does not grow without bound.
+  const session = await openAdminSession(prisma, {
+    subjectId: user.id,
+    expiredSubjects: user.id,
+    actor: { type: 'admin_user', id: user.id },
+    entity: { entityType: 'admin_user', entityId: user.id },
+    now,
   });
-  return { token, expiresAt: expiresAt.toISOString(), role: user.role };
+  return { ...session, role: user.role };
 }
 
 /** What a live admin session stands for: an admin user, or a sign-in with the bootstrap token (owner). */
@@ -75,32 +57,52 @@ export async function openBootstrapAdminSession(
   bootstrapToken: string,
   now = Date.now(),
 ): Promise<AdminSession> {
+  const session = await openAdminSession(prisma, {
+    subjectId: adminTokens.sessionSubjectOf(bootstrapToken),
+    expiredSubjects: { startsWith: bootstrapSessionSubjectPrefix },
+    actor: { type: 'admin_token', id: 'bootstrap' },
+    entity: { entityType: 'admin_token', entityId: 'bootstrap' },
+    now,
+  });
+  return { ...session, role: 'owner' };
+}
+
+/**
+ * A new admin session for `subjectId` (token returned once, its hash stored), the expired sessions
+ * of `expiredSubjects` removed, and the sign-in audited — in one transaction.
+ */
+async function openAdminSession(
+  prisma: PrismaClient,
+  options: {
+    subjectId: string;
+    expiredSubjects: string | { startsWith: string };
+    actor: Actor;
+    entity: { entityType: string; entityId: string };
+    now: number;
+  },
+): Promise<{ token: string; expiresAt: string }> {
   const token = `tg_adm_${randomToken(40)}`;
-  const expiresAt = new Date(now + adminSessionTtlMs);
+  const expiresAt = new Date(options.now + adminSessionTtlMs);
   await prisma.$transaction(async (tx) => {
     await tx.session.create({
       data: {
         id: sessionId(),
         tokenHash: sha256Hex(token),
         subjectType: 'admin',
-        subjectId: adminTokens.sessionSubjectOf(bootstrapToken),
+        subjectId: options.subjectId,
         expiresAt,
       },
     });
     await tx.session.deleteMany({
       where: {
         subjectType: 'admin',
-        subjectId: { startsWith: bootstrapSessionSubjectPrefix },
-        expiresAt: { lte: new Date(now) },
+        subjectId: options.expiredSubjects,
+        expiresAt: { lte: new Date(options.now) },
       },
     });
-    await appendAudit(
-      tx,
-      { type: 'admin_token', id: 'bootstrap' },
-      { action: 'admin_session.create', entityType: 'admin_token', entityId: 'bootstrap' },
-    );
+    await appendAudit(tx, options.actor, { action: 'admin_session.create', ...options.entity });
   });
-  return { token, expiresAt: expiresAt.toISOString(), role: 'owner' };
+  return { token, expiresAt: expiresAt.toISOString() };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { billingPeriodAt } from '@tollgate/billing-period';
 import { NotFoundError } from '@tollgate/errors';
 import { type Alert, type PrismaClient } from '@tollgate/relational';
+import { consumerWithLiveSubscription } from './consumer-usage-context';
 
 export type AlertKind =
   | 'quota_threshold'
@@ -41,14 +42,8 @@ export function alertView(alert: Alert): AlertView {
  * and so do payment notices.
  */
 async function currentPeriodStart(prisma: PrismaClient, consumerId: string, now: number): Promise<number> {
-  const consumer = await prisma.consumer.findUnique({
-    where: { id: consumerId },
-    include: {
-      subscriptions: { where: { status: { not: 'canceled' } }, orderBy: { createdAt: 'desc' }, take: 1 },
-    },
-  });
+  const { consumer, subscription } = await consumerWithLiveSubscription(prisma, consumerId);
   if (!consumer) throw new NotFoundError('Consumer', consumerId);
-  const subscription = consumer.subscriptions[0];
   if (!subscription) return now;
   return billingPeriodAt(now, subscription.periodAnchor.getTime(), consumer.timeZone, 'month').start;
 }

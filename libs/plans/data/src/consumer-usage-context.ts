@@ -47,12 +47,11 @@ function explicitMeters(plan: object): MeterDefinition[] {
   return parsed.data;
 }
 
-/** The consumer's current billing period, quota and meters, from its live subscription. */
-export async function consumerUsageContext(
-  prisma: PrismaClient,
-  consumerId: string,
-  now = Date.now(),
-): Promise<ConsumerUsageContext> {
+/**
+ * The consumer and its live (not canceled) subscription with its plan — the newest one — in one
+ * query; the subscription is undefined when the consumer has none, the consumer when it is unknown.
+ */
+export async function consumerWithLiveSubscription(prisma: PrismaClient, consumerId: string) {
   const consumer = await prisma.consumer.findUnique({
     where: { id: consumerId },
     include: {
@@ -64,7 +63,16 @@ export async function consumerUsageContext(
       },
     },
   });
-  const subscription = consumer?.subscriptions[0];
+  return { consumer, subscription: consumer?.subscriptions[0] };
+}
+
+/** The consumer's current billing period, quota and meters, from its live subscription. */
+export async function consumerUsageContext(
+  prisma: PrismaClient,
+  consumerId: string,
+  now = Date.now(),
+): Promise<ConsumerUsageContext> {
+  const { consumer, subscription } = await consumerWithLiveSubscription(prisma, consumerId);
   if (!consumer || !subscription) throw new NotFoundError('Consumer', consumerId);
   const { plan } = subscription;
   const period = billingPeriodAt(

@@ -9,7 +9,7 @@ import {
   type UsageFigures,
 } from '@tollgate/metering-domain';
 import { type UsageQueries } from '@tollgate/metering-pipeline';
-import { subscriptionPlanDefinition } from '@tollgate/plans-data';
+import { consumerWithLiveSubscription, subscriptionPlanDefinition } from '@tollgate/plans-data';
 import { type PlanDefinition } from '@tollgate/plans-domain';
 import { type PrismaClient } from '@tollgate/relational';
 import { formatMoney } from './plan-description';
@@ -154,18 +154,7 @@ export async function consumerInvoiceEstimate(
   consumerId: string,
   now = Date.now(),
 ): Promise<InvoiceEstimateView> {
-  const consumer = await prisma.consumer.findUnique({
-    where: { id: consumerId },
-    include: {
-      subscriptions: {
-        where: { status: { not: 'canceled' } },
-        orderBy: { createdAt: 'desc' },
-        take: 1,
-        include: { plan: true },
-      },
-    },
-  });
-  const subscription = consumer?.subscriptions[0];
+  const { consumer, subscription } = await consumerWithLiveSubscription(prisma, consumerId);
   if (!consumer || !subscription) throw new NotFoundError('Subscription', `of consumer ${consumerId}`);
   const { plan } = subscription;
   // Rated on the version the subscription is pinned to, as the gateway enforces and billing charges.
